@@ -1,0 +1,92 @@
+# casefile — build, test, install.  `make help` lists the targets.
+PKGS     := yaml-0.1 libgit2 libsodium
+DEB_PKGS := libyaml-dev libgit2-dev libsodium-dev pkg-config git perl python3 libxml2-utils
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+SANITIZE ?=
+
+ifeq ($(SANITIZE),)
+BUILD   ?= build
+else
+BUILD   ?= build/san
+CFLAGS  += -O1 -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
+	-DCF_SRCDIR='"$(CURDIR)"' \
+	$(PKG_CFLAGS) -MMD -MP
+LDLIBS += $(PKG_LIBS) -lm
+
+LIB_SRC  := $(sort $(wildcard lib/*.c lib/rules/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/casefile/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+.PHONY: all deps check test demo bench install clean format lint help
+
+all: $(BUILD)/casefile
+
+help:
+	@echo "make            build $(BUILD)/casefile and $(BUILD)/libcasefile.a"
+	@echo "make check      build and run every test under prove (SANITIZE=address,undefined for sanitizers)"
+	@echo "make demo       build and show casefile on the example repository"
+	@echo "make bench      generate 1,000 cases and time check and status"
+	@echo "make deps       install missing Debian packages (as root) or print the command"
+	@echo "make install    install into PREFIX=$(PREFIX)"
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcasefile.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/casefile: $(CMD_OBJ) $(BUILD)/libcasefile.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libcasefile.a $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/tap.h $(BUILD)/libcasefile.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libcasefile.a $(LDFLAGS) $(LDLIBS)
+
+check: deps $(BUILD)/casefile $(UNIT_BIN)
+	CASEFILE=$(CURDIR)/$(BUILD)/casefile CF_SRCDIR=$(CURDIR) prove $(PROVE_FLAGS) $(UNIT_BIN) tests/cli/*.t
+
+demo: deps $(BUILD)/casefile
+	@sh tools/demo.sh $(CURDIR)/$(BUILD)/casefile
+
+bench: $(BUILD)/casefile
+	@sh bench/run.sh $(CURDIR)/$(BUILD)/casefile
+
+install: $(BUILD)/casefile
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar \
+		$(DESTDIR)$(PREFIX)/share/casefile/hooks
+	install -m 0755 $(BUILD)/casefile $(DESTDIR)$(PREFIX)/bin/casefile
+	install -m 0644 schemas/*.yaml $(DESTDIR)$(PREFIX)/share/casefile/schemas/
+	install -m 0644 schemas/calendar/*.yaml $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar/
+	for h in hooks/*; do [ -f "$$h" ] && install -m 0755 "$$h" $(DESTDIR)$(PREFIX)/share/casefile/hooks/; done; true
+
+format:
+	clang-format -i lib/*.[ch] lib/rules/*.[ch] cmd/casefile/*.[ch] tests/unit/*.c tests/tap.h
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Ilib lib cmd
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,189 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cf_buf_grow(cf_buf *b, size_t extra)
+{
+	if (b->oom)
+		return -1;
+	if (extra > ((size_t)-1) / 2 - b->len) {
+		b->oom = 1;
+		return -1;
+	}
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	char *p = realloc(b->ptr, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->ptr = p;
+	b->cap = cap;
+	return 0;
+}
+
+void cf_buf_put(cf_buf *b, const void *data, size_t len)
+{
+	if (cf_buf_grow(b, len) < 0)
+		return;
+	if (len)
+		memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+}
+
+void cf_buf_puts(cf_buf *b, const char *s)
+{
+	cf_buf_put(b, s, strlen(s));
+}
+
+void cf_buf_putc(cf_buf *b, char c)
+{
+	cf_buf_put(b, &c, 1);
+}
+
+void cf_buf_vprintf(cf_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0 || cf_buf_grow(b, (size_t)n) < 0)
+		return;
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void cf_buf_printf(cf_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cf_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void cf_buf_put_json_str(cf_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			cf_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			cf_buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			cf_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			cf_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			cf_buf_puts(b, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				cf_buf_printf(b, "\\u%04x", *p);
+			else
+				cf_buf_putc(b, (char)*p);
+		}
+	}
+}
+
+void cf_buf_put_csv_field(cf_buf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		cf_buf_puts(b, s);
+		return;
+	}
+	cf_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			cf_buf_putc(b, '"');
+		cf_buf_putc(b, *s);
+	}
+	cf_buf_putc(b, '"');
+}
+
+void cf_buf_put_html(cf_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			cf_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			cf_buf_puts(b, "&gt;");
+			break;
+		case '&':
+			cf_buf_puts(b, "&amp;");
+			break;
+		case '"':
+			cf_buf_puts(b, "&quot;");
+			break;
+		default:
+			cf_buf_putc(b, *s);
+		}
+	}
+}
+
+void cf_buf_clear(cf_buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
+const char *cf_buf_cstr(const cf_buf *b)
+{
+	return b->ptr ? b->ptr : "";
+}
+
+char *cf_buf_detach(cf_buf *b)
+{
+	char *p = NULL;
+	if (!b->oom)
+		p = b->ptr ? b->ptr : cf_strdup("");
+	else
+		free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+	return p;
+}
+
+int cf_buf_oom(const cf_buf *b)
+{
+	return b->oom;
+}
+
+void cf_buf_free(cf_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+char *cf_strdup(const char *s)
+{
+	return s ? cf_strndup(s, strlen(s)) : NULL;
+}
+
+char *cf_strndup(const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
