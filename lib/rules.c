@@ -1,0 +1,45 @@
+#include "rules.h"
+
+#include <string.h>
+
+#include "calendar.h"
+#include "check.h"
+#include "doc.h"
+#include "repo.h"
+#include "rules/dates.h"
+#include "schema.h"
+#include "source.h"
+#include "suggest.h"
+
+/* Every table of rule texts, in the order `casefile explain` lists them. */
+static const cf_rule_info *const tables[] = {
+    cf_doc_rules, cf_schema_rules, cf_check_rules, cf_dates_rules, cf_source_rules, cf_config_rules,
+};
+
+#define N_TABLES (sizeof(tables) / sizeof(*tables))
+
+const cf_rule_info *cf_rule_find(const char *id)
+{
+	for (size_t t = 0; t < N_TABLES; t++)
+		for (const cf_rule_info *r = tables[t]; r->id; r++)
+			if (strcmp(r->id, id) == 0)
+				return r;
+	return NULL;
+}
+
+void cf_rules_each(void (*fn)(const cf_rule_info *r, void *arg), void *arg)
+{
+	for (size_t t = 0; t < N_TABLES; t++)
+		for (const cf_rule_info *r = tables[t]; r->id; r++)
+			fn(r, arg);
+}
+
+const char *cf_rule_suggest(const char *id)
+{
+	const char *ids[256];
+	size_t n = 0;
+	for (size_t t = 0; t < N_TABLES; t++)
+		for (const cf_rule_info *r = tables[t]; r->id && n < 256; r++)
+			ids[n++] = r->id;
+	return cf_suggest(id, ids, n);
+}
