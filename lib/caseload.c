@@ -1,0 +1,178 @@
+#include "caseload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strlist.h"
+#include "suggest.h"
+
+int cf_case_ids(cf_strlist *out, cf_source *src, cf_diags *diags)
+{
+	return cf_source_list_dirs(src, CF_CASES_DIR, out, diags);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static const cf_doc *parse_file(cf_case *c, cf_source *src, const char *path,
+				const cf_docspec *spec, cf_diags *diags)
+{
+	char *data;
+	size_t len;
+	if (cf_source_read(src, path, CF_DOC_MAX_BYTES_DEFAULT, c->arena, &data, &len, diags) < 0)
+		return NULL;
+	cf_doc *doc = NULL;
+	int markdown = spec ? spec->markdown : ends_with(path, ".md");
+	if (markdown)
+		cf_doc_parse_markdown(&doc, c->arena, path, data, len, NULL, diags);
+	else
+		cf_doc_parse_yaml(&doc, c->arena, path, data, len, NULL, diags);
+	return doc;
+}
+
+static void report_unknown_type(cf_repo *repo, const cf_node *type_node, const char *path,
+				cf_diags *diags)
+{
+	cf_diag *d =
+	    cf_diags_add(diags, CF_SEV_ERROR, path, type_node->line, type_node->col,
+			 "schema/unknown-type", "no schema for case type '%s'", type_node->str);
+	const cf_node *types = cf_node_get(repo->config, "case_types");
+	if (types && types->kind == CF_NODE_SEQ && types->n > 0) {
+		const char *names[16];
+		size_t n = 0;
+		for (size_t i = 0; i < types->n && n < 16; i++)
+			if (cf_node_str(types->items[i]))
+				names[n++] = cf_node_str(types->items[i]);
+		const char *sug = cf_suggest(type_node->str, names, n);
+		if (sug)
+			cf_diag_hint(diags, d, "did you mean '%s'?", sug);
+		else if (n)
+			cf_diag_hint(diags, d, "this repository uses: %s%s", names[0],
+				     n > 1 ? " (and others in .casefile/config.yaml)" : "");
+	}
+}
+
+/* Reads case.yaml first: its type names the schema that says how to read the rest. */
+static void load_case_yaml(cf_case *c, cf_repo *repo, cf_source *src, cf_case_file *file,
+			   cf_diags *diags)
+{
+	const char *path = file->path;
+	const cf_doc *doc = parse_file(c, src, path, NULL, diags);
+	file->doc = doc;
+	if (!doc || !doc->root || doc->root->kind != CF_NODE_MAP)
+		return;
+	c->root = doc->root;
+	const cf_node *type = cf_node_get(c->root, "type");
+	if (cf_node_is_empty(type) || type->kind != CF_NODE_SCALAR) {
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path, c->root->line, c->root->col,
+					  "schema/required", "'type' is required");
+		cf_diag_hint(diags, d, "add 'type: cspr' (the case type names its schema)");
+		return;
+	}
+	int rc = cf_repo_schema_get(&c->schema, repo, type->str, diags);
+	if (rc < 0) {
+		if (rc == -1)
+			report_unknown_type(repo, type, path, diags);
+		c->schema = NULL;
+		return;
+	}
+	const char *stage = cf_node_str(cf_node_get(c->root, "stage"));
+	c->stage = stage ? cf_schema_stage_index(c->schema, stage) : -1;
+}
+
+int cf_case_load(cf_case **out, cf_repo *repo, cf_source *src, const char *id, cf_diags *diags)
+{
+	*out = NULL;
+	cf_case *c = calloc(1, sizeof(*c));
+	if (!c || cf_arena_new(&c->arena, 1) < 0) {
+		free(c);
+		return -1;
+	}
+	c->stage = -1;
+	cf_buf dir = CF_BUF_INIT;
+	cf_buf_printf(&dir, "%s/%s", CF_CASES_DIR, id);
+	c->id = cf_arena_strdup(c->arena, id);
+	c->dir = cf_arena_strdup(c->arena, cf_buf_cstr(&dir));
+	cf_buf_free(&dir);
+	cf_strlist names = CF_STRLIST_INIT;
+	if (!c->id || !c->dir || cf_source_list_files(src, c->dir, &names, diags) < 0)
+		goto fail;
+
+	c->files = cf_arena_alloc(c->arena, (names.n ? names.n : 1) * sizeof(*c->files));
+	if (!c->files)
+		goto fail;
+	cf_buf path = CF_BUF_INIT;
+	for (size_t i = 0; i < names.n; i++) {
+		cf_buf_clear(&path);
+		cf_buf_printf(&path, "%s/%s", c->dir, names.items[i]);
+		cf_case_file *f = &c->files[c->n_files++];
+		f->name = cf_arena_strdup(c->arena, names.items[i]);
+		f->path = cf_arena_strdup(c->arena, cf_buf_cstr(&path));
+		if (!f->name || !f->path) {
+			cf_buf_free(&path);
+			goto fail;
+		}
+	}
+	cf_buf_free(&path);
+	cf_strlist_free(&names);
+
+	cf_case_file *case_file = (cf_case_file *)cf_case_file_get(c, "case.yaml");
+	if (!case_file) {
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, c->dir, 0, 0, "schema/missing-file",
+					  "the case has no case.yaml");
+		cf_diag_hint(diags, d,
+			     "every case directory holds a case.yaml; `casefile new` "
+			     "makes one");
+		*out = c;
+		return 0;
+	}
+	load_case_yaml(c, repo, src, case_file, diags);
+	for (size_t i = 0; i < c->n_files; i++) {
+		cf_case_file *f = &c->files[i];
+		if (c->schema)
+			f->spec = cf_schema_docspec(c->schema, f->name);
+		if (f == case_file)
+			continue; /* parsed first, above */
+		if (c->schema && !f->spec) {
+			cf_diag *d = cf_diags_add(
+			    diags, CF_SEV_WARNING, f->path, 0, 0, "schema/unknown-file",
+			    "the %s schema knows no file '%s'", c->schema->name, f->name);
+			cf_diag_hint(diags, d, "free notes belong in notes/*.md");
+			continue;
+		}
+		if (f->spec && f->spec->free_form && !f->spec->markdown)
+			continue;
+		f->doc = parse_file(c, src, f->path, f->spec, diags);
+	}
+	*out = c;
+	return 0;
+fail:
+	cf_strlist_free(&names);
+	cf_case_free(c);
+	return -1;
+}
+
+const cf_case_file *cf_case_file_get(const cf_case *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_files; i++)
+		if (strcmp(c->files[i].name, name) == 0)
+			return &c->files[i];
+	return NULL;
+}
+
+cf_check_ctx cf_case_ctx(const cf_case *c)
+{
+	cf_check_ctx ctx = {c->schema, c->root, c->stage};
+	return ctx;
+}
+
+void cf_case_free(cf_case *c)
+{
+	if (!c)
+		return;
+	cf_arena_free(c->arena);
+	free(c);
+}

@@ -1,0 +1,90 @@
+#include "check.h"
+
+#include <string.h>
+
+#include "rules/dates.h"
+
+const cf_rule_info cf_check_rules[] = {
+    {"schema/id", "the case id and its directory",
+     "case.yaml's `id` equals the name of the case directory, and both have the form "
+     "YYYY-NNN (the year the case was opened and a number).",
+     "The id is how the business office, the National Panel's notification and every "
+     "e-mail name the case. A case copied from another and not renamed would otherwise be "
+     "reported and chased under the wrong id.",
+     "Rename the directory or correct `id:` so that they agree.", "CASE-FORMAT.md, case.yaml"},
+    {"schema/missing-file", "a file the case must hold at its stage",
+     "Each file of the case format is required from a stage on: case.yaml always, "
+     "family.yaml and agencies.yaml from the rapid review, report.md from the report stage, "
+     "and so on, as the schema's `documents:` say.",
+     "A stage is only reached when its records exist; a missing file is a whole part of "
+     "the review that nobody has recorded.",
+     "Create the file (`casefile new` writes templates of every file), or correct the "
+     "case's `stage:` if it has not reached that stage yet.",
+     "CASE-FORMAT.md"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static void check_required_files(const cf_case *c, const cf_check_ctx *ctx, cf_diags *diags)
+{
+	for (size_t i = 0; i < c->schema->n_docs; i++) {
+		const cf_docspec *spec = &c->schema->docs[i];
+		if (!cf_docspec_required(spec, ctx) || cf_case_file_get(c, spec->pattern))
+			continue;
+		cf_buf path = CF_BUF_INIT;
+		cf_buf_printf(&path, "%s/%s", c->dir, spec->pattern);
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, cf_buf_cstr(&path), 0, 0,
+					  "schema/missing-file", "'%s' is required", spec->pattern);
+		if (spec->required_from >= 0)
+			cf_diag_hint(diags, d,
+				     "the case is at stage '%s'; %s is required from stage '%s'",
+				     c->schema->stages[c->stage], spec->pattern,
+				     c->schema->stages[spec->required_from]);
+		cf_buf_free(&path);
+	}
+}
+
+static int valid_id(const char *s)
+{
+	if (strlen(s) != 8 || s[4] != '-')
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (i != 4 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	return 1;
+}
+
+static void check_id(const cf_case *c, cf_diags *diags)
+{
+	const cf_case_file *f = cf_case_file_get(c, "case.yaml");
+	const cf_pair *id = cf_node_get_pair(c->root, "id");
+	const char *v = id ? cf_node_str(id->val) : NULL;
+	if (!valid_id(c->id)) {
+		cf_diag *d =
+		    cf_diags_add(diags, CF_SEV_ERROR, c->dir, 0, 0, "schema/id",
+				 "the case directory '%s' is not a case id (YYYY-NNN)", c->id);
+		cf_diag_hint(diags, d, "rename it to the case's id, e.g. cases/2026-014");
+	} else if (v && id->val->kind == CF_NODE_SCALAR && strcmp(v, c->id) != 0) {
+		cf_diag *d =
+		    cf_diags_add(diags, CF_SEV_ERROR, f->path, id->val->line, id->val->col,
+				 "schema/id", "'id' is %s but the case directory is %s", v, c->id);
+		cf_diag_hint(diags, d,
+			     "a case's id and its directory name are the same; correct "
+			     "one of them");
+	}
+}
+
+void cf_check_case(const cf_case *c, cf_diags *diags)
+{
+	if (c->root)
+		check_id(c, diags);
+	if (!c->schema)
+		return;
+	cf_check_ctx ctx = cf_case_ctx(c);
+	check_required_files(c, &ctx, diags);
+	for (size_t i = 0; i < c->n_files; i++) {
+		const cf_case_file *f = &c->files[i];
+		if (f->doc && f->spec)
+			cf_schema_check_doc(&ctx, f->spec, f->doc, diags);
+	}
+	cf_rule_dates_order(c, diags);
+}

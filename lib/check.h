@@ -1,0 +1,14 @@
+/* lib/check: every check of one loaded case — the files its schema requires, each document
+ * against its schema, the case id against its directory, and the domain rules. */
+#ifndef CF_CHECK_H
+#define CF_CHECK_H
+
+#include "caseload.h"
+#include "diag.h"
+#include "rules.h"
+
+void cf_check_case(const cf_case *c, cf_diags *diags);
+
+extern const cf_rule_info cf_check_rules[];
+
+#endif

@@ -1,0 +1,287 @@
+#include "repo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "suggest.h"
+
+int cf_repo_discover(char **root, const char *start)
+{
+	char *dir = realpath(start, NULL);
+	if (!dir)
+		return -1;
+	for (;;) {
+		char *cfg = cf_path_join(dir, CF_CONFIG_PATH);
+		int found = cfg && cf_is_file(cfg);
+		free(cfg);
+		if (found) {
+			*root = dir;
+			return 0;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			free(dir);
+			return -1;
+		}
+		*slash = '\0';
+	}
+}
+
+static void config_error(cf_diags *diags, const cf_node *at, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void config_error(cf_diags *diags, const cf_node *at, const char *hint, const char *fmt, ...)
+{
+	cf_buf msg = CF_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	cf_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, CF_CONFIG_PATH, at ? at->line : 0,
+				  at ? at->col : 0, "config/invalid", "%s", cf_buf_cstr(&msg));
+	if (hint)
+		cf_diag_hint(diags, d, "%s", hint);
+	cf_buf_free(&msg);
+}
+
+char *cf_repo_find_data(const cf_repo *r, const char *name)
+{
+	cf_buf p = CF_BUF_INIT;
+	cf_buf_printf(&p, "%s/.casefile/schemas/%s", r->root, name);
+	if (!cf_buf_oom(&p) && cf_is_file(p.ptr))
+		return cf_buf_detach(&p);
+	for (size_t i = 0; i < r->n_schema_dirs; i++) {
+		cf_buf_clear(&p);
+		cf_buf_printf(&p, "%s/%s", r->schema_dirs[i], name);
+		if (!cf_buf_oom(&p) && cf_is_file(p.ptr))
+			return cf_buf_detach(&p);
+	}
+	cf_buf_free(&p);
+	return NULL;
+}
+
+/* The path to name a data file by in messages: relative to the repository when it is in it. */
+static const char *display_path(const cf_repo *r, const char *path)
+{
+	size_t n = strlen(r->root);
+	if (strncmp(path, r->root, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static int load_calendar(cf_repo *r, cf_diags *diags)
+{
+	if (cf_calendar_new(&r->calendar) < 0)
+		return -1;
+	const cf_node *name_node = cf_node_get(r->config, "calendar");
+	r->calendar_name = name_node ? cf_node_str(name_node) : "england-and-wales";
+	if (!r->calendar_name) {
+		config_error(diags, name_node, NULL, "'calendar' must name a calendar");
+		return -1;
+	}
+	cf_buf file = CF_BUF_INIT;
+	cf_buf_printf(&file, "calendar/%s.yaml", r->calendar_name);
+	char *path = cf_repo_find_data(r, cf_buf_cstr(&file));
+	cf_buf_free(&file);
+	if (!path) {
+		config_error(diags, name_node,
+			     "calendars live in .casefile/schemas/calendar/ or the installed "
+			     "schemas/calendar/",
+			     "no calendar '%s' is installed", r->calendar_name);
+		return -1;
+	}
+	cf_buf data = CF_BUF_INIT;
+	int rc = -1;
+	cf_doc *doc;
+	if (cf_read_file_buf(&data, path, CF_DOC_MAX_BYTES_DEFAULT) < 0) {
+		config_error(diags, name_node, NULL, "cannot read %s: %s", path, strerror(errno));
+	} else if (cf_doc_parse_yaml(&doc, r->arena, display_path(r, path), cf_buf_cstr(&data),
+				     data.len, NULL, diags) == 0 &&
+		   cf_calendar_apply(r->calendar, doc, diags) == 0) {
+		rc = 0;
+	}
+	cf_buf_free(&data);
+	free(path);
+	if (rc < 0)
+		return -1;
+
+	const cf_node *closures = cf_node_get(r->config, "closures");
+	if (cf_node_is_empty(closures))
+		return 0;
+	if (closures->kind != CF_NODE_SEQ) {
+		config_error(diags, closures, "write - {date: 2026-12-24, title: Office closed}",
+			     "'closures' must be a list");
+		return -1;
+	}
+	for (size_t i = 0; i < closures->n; i++) {
+		const cf_node *c = closures->items[i];
+		const char *ds = cf_node_str(cf_node_get(c, "date"));
+		const char *title = cf_node_str(cf_node_get(c, "title"));
+		cf_date d;
+		if (!ds || cf_date_parse(&d, ds) < 0) {
+			config_error(diags, c, "write - {date: 2026-12-24, title: Office closed}",
+				     "a closure needs a 'date' written YYYY-MM-DD");
+			return -1;
+		}
+		if (cf_calendar_add_closure(r->calendar, d, title ? title : "Office closed") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_config(cf_repo *r, cf_diags *diags)
+{
+	static const char *const keys[] = {"partnership", "calendar", "case_types", "closures",
+					   "status"};
+	char *path = cf_path_join(r->root, CF_CONFIG_PATH);
+	cf_buf data = CF_BUF_INIT;
+	cf_doc *doc = NULL;
+	int rc = -1;
+	if (!path) {
+		goto out;
+	} else if (cf_read_file_buf(&data, path, CF_DOC_MAX_BYTES_DEFAULT) < 0) {
+		cf_diags_add(diags, CF_SEV_ERROR, CF_CONFIG_PATH, 0, 0, "config/invalid",
+			     "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (cf_doc_parse_yaml(&doc, r->arena, CF_CONFIG_PATH, cf_buf_cstr(&data), data.len, NULL,
+			      diags) < 0)
+		goto out;
+	if (!doc->root || doc->root->kind != CF_NODE_MAP) {
+		config_error(diags, doc->root, NULL, "the configuration must be a mapping");
+		goto out;
+	}
+	r->config = doc->root;
+	for (size_t i = 0; i < r->config->n; i++) {
+		const cf_node *k = r->config->pairs[i].key;
+		int known = 0;
+		for (size_t j = 0; j < sizeof(keys) / sizeof(*keys) && !known; j++)
+			known = strcmp(k->str, keys[j]) == 0;
+		if (!known) {
+			const char *sug = cf_suggest(k->str, keys, sizeof(keys) / sizeof(*keys));
+			cf_diag *d =
+			    cf_diags_add(diags, CF_SEV_WARNING, CF_CONFIG_PATH, k->line, k->col,
+					 "config/unknown-key", "unknown setting '%s'", k->str);
+			if (sug)
+				cf_diag_hint(diags, d, "did you mean '%s'?", sug);
+		}
+	}
+	r->partnership = cf_node_str(cf_node_get(r->config, "partnership"));
+	if (!r->partnership) {
+		config_error(diags, r->config,
+			     "add 'partnership: NAME' (printed on status reports)",
+			     "'partnership' is required");
+		goto out;
+	}
+	r->warning_days = 5;
+	const cf_node *wd = cf_node_path(r->config, "status.warning_days");
+	long long v;
+	if (wd && (cf_node_int(wd, &v) < 0 || v < 0 || v > 60)) {
+		config_error(diags, wd, NULL,
+			     "'status.warning_days' must be a number of working "
+			     "days from 0 to 60");
+		goto out;
+	} else if (wd) {
+		r->warning_days = (int)v;
+	}
+	rc = load_calendar(r, diags);
+out:
+	cf_buf_free(&data);
+	free(path);
+	return rc;
+}
+
+int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs, size_t n_dirs,
+		 cf_diags *diags)
+{
+	*out = NULL;
+	cf_repo *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->root = cf_strdup(root);
+	r->schema_dirs = schema_dirs;
+	r->n_schema_dirs = n_dirs;
+	if (!r->root || cf_arena_new(&r->arena, 0) < 0 || read_config(r, diags) < 0) {
+		cf_repo_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags)
+{
+	*out = NULL;
+	for (size_t i = 0; i < r->n_schemas; i++) {
+		if (strcmp(r->schemas[i].type, type) == 0) {
+			*out = r->schemas[i].schema;
+			return *out ? 0 : r->schemas[i].broken ? -2 : -1;
+		}
+	}
+	/* Remember the outcome either way, so a broken schema is reported once, not per case. */
+	cf_repo_schema *s = realloc(r->schemas, (r->n_schemas + 1) * sizeof(*s));
+	if (!s)
+		return -1;
+	r->schemas = s;
+	cf_repo_schema *entry = &s[r->n_schemas];
+	entry->type = cf_strdup(type);
+	entry->schema = NULL;
+	entry->broken = 0;
+	if (!entry->type)
+		return -1;
+	r->n_schemas++;
+
+	/* A type name is a file name: refuse anything that could walk out of the directory. */
+	int valid = *type != '\0' && strlen(type) < 64;
+	for (const char *p = type; valid && *p; p++)
+		valid =
+		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_';
+	cf_buf file = CF_BUF_INIT;
+	cf_buf_printf(&file, "%s.yaml", type);
+	char *path = valid ? cf_repo_find_data(r, cf_buf_cstr(&file)) : NULL;
+	cf_buf_free(&file);
+	if (!path)
+		return -1;
+	int rc = cf_schema_load(&entry->schema, path, display_path(r, path), diags);
+	free(path);
+	if (rc < 0) {
+		entry->broken = 1;
+		return -2;
+	}
+	*out = entry->schema;
+	return 0;
+}
+
+void cf_repo_free(cf_repo *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_schemas; i++) {
+		free(r->schemas[i].type);
+		cf_schema_free(r->schemas[i].schema);
+	}
+	free(r->schemas);
+	cf_calendar_free(r->calendar);
+	cf_arena_free(r->arena);
+	free(r->root);
+	free(r);
+}
+
+const cf_rule_info cf_config_rules[] = {
+    {"config/invalid", "the repository's configuration is wrong (configuration error)",
+     ".casefile/config.yaml names the partnership, a calendar that is installed, valid "
+     "closure days and status settings.",
+     "Every deadline depends on the calendar and every report is headed with the "
+     "partnership; casefile stops (exit 2) rather than compute them wrongly.",
+     "Correct the setting at the line named.", "DESIGN.md §3"},
+    {"config/unknown-key", "a setting casefile does not know (warning)",
+     "Every key of .casefile/config.yaml is a known setting.",
+     "A misspelt setting (`closure:` for `closures:`) is silently ignored: the office's "
+     "closure days would count as working days.",
+     "Rename it as the hint suggests.", "DESIGN.md §3"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};

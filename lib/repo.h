@@ -1,0 +1,54 @@
+/* lib/repo: a case repository — the directory holding .casefile/config.yaml — its settings,
+ * its calendar, and the schemas of the case types it uses (loaded once, on first use). */
+#ifndef CF_REPO_H
+#define CF_REPO_H
+
+#include "arena.h"
+#include "calendar.h"
+#include "diag.h"
+#include "rules.h"
+#include "doc.h"
+#include "schema.h"
+
+#define CF_CONFIG_PATH ".casefile/config.yaml"
+
+typedef struct cf_repo_schema {
+	char *type;
+	cf_schema *schema; /* NULL when it could not be loaded (reported once) */
+	int broken;	   /* found but malformed */
+} cf_repo_schema;
+
+typedef struct cf_repo {
+	char *root; /* absolute path of the working tree */
+	cf_arena *arena;
+	const cf_node *config;
+	const char *partnership;
+	const char *calendar_name;
+	cf_calendar *calendar;
+	int warning_days;
+	/* Directories searched for TYPE.yaml and calendar/NAME.yaml after the repository's own
+	 * .casefile/schemas: the installed ones (owned by the caller). */
+	const char *const *schema_dirs;
+	size_t n_schema_dirs;
+	cf_repo_schema *schemas;
+	size_t n_schemas;
+} cf_repo;
+
+/* Finds the repository at or above start: the nearest directory with .casefile/config.yaml.
+ * Sets *root (malloc'd, absolute) and returns 0, or -1 when there is none. */
+int cf_repo_discover(char **root, const char *start);
+/* Opens the repository at root: reads its config and calendar.  A problem there is an error
+ * diagnostic (a configuration error: exit 2) and -1. */
+int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs, size_t n_dirs,
+		 cf_diags *diags);
+/* The schema of a case type, loaded on first use.  -1 when no such schema is installed; -2
+ * when it is malformed (schema/invalid diagnostics, the first time only). */
+int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags);
+/* Finds a data file (e.g. "cspr.yaml", "calendar/england-and-wales.yaml") in the repository's
+ * .casefile/schemas or the schema directories; malloc'd path or NULL. */
+char *cf_repo_find_data(const cf_repo *r, const char *name);
+void cf_repo_free(cf_repo *r);
+
+extern const cf_rule_info cf_config_rules[];
+
+#endif

@@ -1,0 +1,210 @@
+#include "source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "fs.h"
+
+#define MAX_DEPTH 16
+
+struct cf_source {
+	char *root;
+	char *real_root; /* root with links resolved, to tell where a link leads */
+};
+
+int cf_source_open_workdir(cf_source **out, const char *root)
+{
+	cf_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->root = cf_strdup(root);
+	s->real_root = realpath(root, NULL);
+	if (!s->root || !s->real_root) {
+		cf_source_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+const char *cf_source_name(const cf_source *s)
+{
+	(void)s;
+	return "working tree";
+}
+
+static char *abs_path(const cf_source *s, const char *rel)
+{
+	return cf_path_join(s->root, rel);
+}
+
+int cf_source_exists(cf_source *s, const char *path)
+{
+	char *p = abs_path(s, path);
+	struct stat st;
+	int ok = p && lstat(p, &st) == 0;
+	free(p);
+	return ok;
+}
+
+int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
+{
+	char *p = abs_path(s, dir);
+	if (!p)
+		return -1;
+	DIR *d = opendir(p);
+	if (!d) {
+		int e = errno;
+		free(p);
+		if (e == ENOENT)
+			return 0;
+		cf_diags_add(diags, CF_SEV_ERROR, dir, 0, 0, "source/read", "cannot read: %s",
+			     strerror(e));
+		return -1;
+	}
+	struct dirent *ent;
+	int rc = 0;
+	while (rc == 0 && (ent = readdir(d))) {
+		if (ent->d_name[0] == '.')
+			continue;
+		char *full = cf_path_join(p, ent->d_name);
+		struct stat st;
+		if (full && lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = cf_strlist_add(out, ent->d_name);
+		free(full);
+	}
+	closedir(d);
+	free(p);
+	cf_strlist_sort(out);
+	return rc;
+}
+
+static void report_link(cf_source *s, const char *full, const char *rel, cf_diags *diags)
+{
+	char *target = realpath(full, NULL);
+	size_t n = strlen(s->real_root);
+	int outside = !target || strncmp(target, s->real_root, n) != 0 ||
+		      (target[n] != '/' && target[n] != '\0');
+	cf_diag *d =
+	    cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/symlink", "%s",
+			 outside ? "a symbolic link that leads outside the repository (not read)"
+				 : "a symbolic link (not read): case files are regular files");
+	cf_diag_hint(diags, d, "replace the link with the file itself");
+	free(target);
+}
+
+static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_strlist *out,
+		cf_diags *diags)
+{
+	char *p = abs_path(s, rel_dir);
+	if (!p)
+		return -1;
+	DIR *d = opendir(p);
+	if (!d) {
+		int e = errno;
+		free(p);
+		if (e == ENOENT)
+			return 0;
+		cf_diags_add(diags, CF_SEV_ERROR, rel_dir, 0, 0, "source/read", "cannot read: %s",
+			     strerror(e));
+		return -1;
+	}
+	struct dirent *ent;
+	int rc = 0;
+	while (rc == 0 && (ent = readdir(d))) {
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		char *full = cf_path_join(p, ent->d_name);
+		char *rel = cf_path_join(rel_dir, ent->d_name);
+		struct stat st;
+		if (!full || !rel) {
+			rc = -1;
+		} else if (lstat(full, &st) < 0) {
+			cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/read",
+				     "cannot read: %s", strerror(errno));
+		} else if (S_ISLNK(st.st_mode)) {
+			report_link(s, full, rel, diags);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (depth >= MAX_DEPTH)
+				cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/read",
+					     "directories nested too deeply (not read)");
+			else
+				rc = walk(s, rel, strip, depth + 1, out, diags);
+		} else if (S_ISREG(st.st_mode)) {
+			/* Editors leave backups and swap files; they are not case files. */
+			size_t len = strlen(ent->d_name);
+			int junk = ent->d_name[len - 1] == '~' ||
+				   (ent->d_name[0] == '.' &&
+				    (len > 4 && strcmp(ent->d_name + len - 4, ".swp") == 0));
+			if (!junk)
+				rc = cf_strlist_add(out, rel + strip);
+		} else {
+			cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/special",
+				     "not a regular file (not read)");
+		}
+		free(full);
+		free(rel);
+	}
+	closedir(d);
+	free(p);
+	return rc;
+}
+
+int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
+{
+	int rc = walk(s, dir, strlen(dir) + 1, 0, out, diags);
+	cf_strlist_sort(out);
+	return rc;
+}
+
+int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
+		   size_t *len, cf_diags *diags)
+{
+	char *p = abs_path(s, path);
+	if (!p)
+		return -1;
+	int rc = cf_read_file_arena(data, len, arena, p, max);
+	int e = errno;
+	free(p);
+	if (rc == -2) {
+		cf_doc_report_too_large(diags, path, *len, max);
+		return -2;
+	}
+	if (rc < 0) {
+		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read", "cannot read: %s",
+			     strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+void cf_source_free(cf_source *s)
+{
+	if (!s)
+		return;
+	free(s->root);
+	free(s->real_root);
+	free(s);
+}
+
+const cf_rule_info cf_source_rules[] = {
+    {"source/symlink", "a symbolic link in a case directory",
+     "Case directories hold regular files only; a symbolic link is reported and not read.",
+     "A link can point outside the repository (to another case's family file, or to a "
+     "file that is not encrypted), and git stores the link, not the file: the record would "
+     "not be what is committed.",
+     "Replace the link with a copy of the file, or remove it.", "DESIGN.md §6"},
+    {"source/special", "something that is not a file in a case directory",
+     "Case directories hold regular files and directories only (no sockets, pipes, devices).",
+     "Nothing but files can be committed.", "Remove it.", "DESIGN.md §3"},
+    {"source/read", "a file that cannot be read", "Every file of a case can be read.",
+     "An unreadable file is a record that cannot be checked.",
+     "Check the file's permissions and that the disk is healthy.", "DESIGN.md §7"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
