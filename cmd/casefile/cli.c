@@ -1,0 +1,122 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+int cli_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "casefile: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'casefile help %s'.\n", cmd);
+	return CF_EXIT_USAGE;
+}
+
+void cli_print_diags(FILE *f, const cf_diags *d)
+{
+	cf_buf out = CF_BUF_INIT;
+	for (size_t i = 0; i < d->len; i++)
+		cf_diag_format_text(&out, &d->items[i]);
+	fputs(cf_buf_cstr(&out), f);
+	cf_buf_free(&out);
+}
+
+int cli_write_stdout(const cf_buf *b)
+{
+	if (cf_buf_oom(b))
+		return -1;
+	if (b->len && fwrite(b->ptr, 1, b->len, stdout) != b->len)
+		return -1;
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+int cli_open_repo(cf_repo **out, const cf_cli *cli)
+{
+	char *root = NULL;
+	*out = NULL;
+	if (cf_repo_discover(&root, ".") < 0) {
+		fprintf(stderr, "casefile: not a case repository (no %s here or above)\n",
+			CF_CONFIG_PATH);
+		fprintf(stderr,
+			"  hint: run casefile in a case repository, or name one with -C DIR\n");
+		return CF_EXIT_USAGE;
+	}
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = cf_repo_open(out, root, cli->schema_dirs, cli->n_schema_dirs, &diags);
+	cf_diags_sort(&diags);
+	cli_print_diags(stderr, &diags);
+	cf_diags_free(&diags);
+	free(root);
+	if (rc < 0) {
+		fprintf(stderr, "casefile: the repository's configuration is wrong (see above)\n");
+		return CF_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cli_load_calendar(cf_calendar **out, const cf_cli *cli)
+{
+	char *root = NULL;
+	*out = NULL;
+	if (cf_repo_discover(&root, ".") == 0) {
+		free(root);
+		cf_repo *repo;
+		int rc = cli_open_repo(&repo, cli);
+		if (rc)
+			return rc;
+		*out = repo->calendar;
+		repo->calendar = NULL; /* the caller's now */
+		cf_repo_free(repo);
+		return 0;
+	}
+	/* Outside a repository: the installed calendar. */
+	char *path = NULL;
+	for (size_t i = 0; i < cli->n_schema_dirs && !path; i++) {
+		char *p = cf_path_join(cli->schema_dirs[i], "calendar/england-and-wales.yaml");
+		if (p && cf_is_file(p))
+			path = p;
+		else
+			free(p);
+	}
+	if (!path) {
+		fprintf(stderr,
+			"casefile: no calendar installed (calendar/england-and-wales.yaml)\n");
+		return CF_EXIT_USAGE;
+	}
+	cf_diags diags = CF_DIAGS_INIT;
+	cf_buf data = CF_BUF_INIT;
+	cf_arena *arena = NULL;
+	cf_doc *doc;
+	int rc = CF_EXIT_USAGE;
+	if (cf_calendar_new(out) < 0 || cf_arena_new(&arena, 0) < 0) {
+		fprintf(stderr, "casefile: out of memory\n");
+	} else if (cf_read_file_buf(&data, path, CF_DOC_MAX_BYTES_DEFAULT) < 0) {
+		fprintf(stderr, "casefile: cannot read %s: %s\n", path, strerror(errno));
+	} else if (cf_doc_parse_yaml(&doc, arena, path, cf_buf_cstr(&data), data.len, NULL,
+				     &diags) == 0 &&
+		   cf_calendar_apply(*out, doc, &diags) == 0) {
+		rc = 0;
+	}
+	cli_print_diags(stderr, &diags);
+	if (rc) {
+		cf_calendar_free(*out);
+		*out = NULL;
+	}
+	cf_diags_free(&diags);
+	cf_buf_free(&data);
+	cf_arena_free(arena);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* What the subcommands of the casefile program share: the options before the subcommand,
+ * opening the repository, printing diagnostics, exit codes (DESIGN.md §5). */
+#ifndef CF_CLI_H
+#define CF_CLI_H
+
+#include <stdio.h>
+
+#include "calendar.h"
+#include "diag.h"
+#include "repo.h"
+
+#define CF_VERSION "0.1.0"
+
+enum {
+	CF_EXIT_OK = 0,	    /* no errors (warnings allowed) */
+	CF_EXIT_ERRORS = 1, /* errors found */
+	CF_EXIT_USAGE = 2,  /* usage or configuration error */
+	CF_EXIT_KEY = 3,    /* a key or decryption problem */
+};
+
+typedef struct cf_cli {
+	const char *const *schema_dirs; /* installed schema directories, most specific first */
+	size_t n_schema_dirs;
+} cf_cli;
+
+int cmd_check(int argc, char **argv, const cf_cli *cli);
+int cmd_explain(int argc, char **argv, const cf_cli *cli);
+int cmd_holidays(int argc, char **argv, const cf_cli *cli);
+int cmd_workdays(int argc, char **argv, const cf_cli *cli);
+
+/* Finds and opens the case repository at or above the current directory.  Prints what is
+ * wrong and returns CF_EXIT_USAGE, or 0. */
+int cli_open_repo(cf_repo **out, const cf_cli *cli);
+/* The repository's calendar when inside one, else the installed England & Wales calendar.
+ * Prints what is wrong and returns an exit code, or 0. */
+int cli_load_calendar(cf_calendar **out, const cf_cli *cli);
+/* Prints diagnostics (text form) to f. */
+void cli_print_diags(FILE *f, const cf_diags *d);
+/* "casefile: CMD: message" on stderr, a pointer to help, and CF_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when arg is -h or --help. */
+int cli_is_help(const char *arg);
+/* Writes all of buf to stdout; 0 or -1 (a closed pipe, a full disk). */
+int cli_write_stdout(const cf_buf *b);
+
+#endif
