@@ -1,0 +1,888 @@
+#include "crypt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Derivation parameters; changing any of them changes every key id and blob, so they are part of
+ * format version 1. */
+#define SUB_AEAD 1
+#define SUB_NONCE 2
+#define SUB_KEYID 3
+#define CTX_AEAD "cfaead01"
+#define CTX_NONCE "cfnonce1"
+#define CTX_KEYID "cfkeyid1"
+
+/* Layout of cf_key.mem. */
+#define MEM_SECRET 0
+#define MEM_AEAD 32
+#define MEM_NONCE 64
+#define MEM_BYTES 96
+
+#define OFF_VERSION 8
+#define OFF_KEYID 9
+#define OFF_NONCE 17
+
+#define KEYFILE_HEAD "casefile-key 1"
+#define EXPORT_HEAD "casefile-key-export 1"
+/* Far above the ~90 bytes of a key file: anything larger is not one. */
+#define KEYFILE_MAX 4096
+#define B64 sodium_base64_VARIANT_ORIGINAL
+#define SECRET_B64_BYTES sodium_base64_ENCODED_LEN(CF_KEY_BYTES, B64)
+#define BOX_BYTES (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CF_KEY_BYTES)
+
+struct cf_key {
+	unsigned char *mem; /* sodium_malloc, read-only once filled */
+	unsigned char id[CF_KEYID_BYTES];
+};
+
+struct cf_keyring {
+	cf_key **keys;
+	size_t len;
+	size_t cap;
+};
+
+/* ---- diagnostics ---- */
+
+static cf_diag *diag(cf_diags *diags, const char *path, unsigned line, const char *rule,
+		     const char *msg)
+{
+	if (!diags)
+		return NULL;
+	return cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", line, 0, rule, "%s", msg);
+}
+
+static void diag_errno(cf_diags *diags, const char *path, const char *what, int err)
+{
+	if (diags)
+		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/key-io", "%s: %s",
+			     what, strerror(err));
+}
+
+/* Quotes a path for a hint the user will paste into a shell, only when it needs it. */
+static void put_shell_word(cf_buf *b, const char *s)
+{
+	if (*s &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
+		strlen(s)) {
+		cf_buf_puts(b, s);
+		return;
+	}
+	cf_buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cf_buf_puts(b, "'\\''");
+		else
+			cf_buf_putc(b, *s);
+	}
+	cf_buf_putc(b, '\'');
+}
+
+/* ---- keys ---- */
+
+/* secret NULL: a fresh random key, generated straight into locked memory. */
+static int key_make(cf_key **out, const unsigned char *secret)
+{
+	*out = NULL;
+	cf_key *k = calloc(1, sizeof(*k));
+	if (!k)
+		return CF_CRYPT_ERROR;
+	k->mem = sodium_malloc(MEM_BYTES);
+	if (!k->mem) {
+		free(k);
+		return CF_CRYPT_ERROR;
+	}
+	if (secret)
+		memcpy(k->mem + MEM_SECRET, secret, CF_KEY_BYTES);
+	else
+		crypto_kdf_keygen(k->mem + MEM_SECRET);
+	unsigned char idfull[crypto_kdf_BYTES_MIN];
+	const unsigned char *master = k->mem + MEM_SECRET;
+	if (crypto_kdf_derive_from_key(k->mem + MEM_AEAD, 32, SUB_AEAD, CTX_AEAD, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->mem + MEM_NONCE, 32, SUB_NONCE, CTX_NONCE, master) != 0 ||
+	    crypto_kdf_derive_from_key(idfull, sizeof(idfull), SUB_KEYID, CTX_KEYID, master) != 0) {
+		sodium_free(k->mem);
+		free(k);
+		return CF_CRYPT_ERROR;
+	}
+	memcpy(k->id, idfull, CF_KEYID_BYTES);
+	/* Best effort: a stray write through a bad pointer should fault, not corrupt the key. */
+	(void)sodium_mprotect_readonly(k->mem);
+	*out = k;
+	return 0;
+}
+
+int cf_key_generate(cf_key **out)
+{
+	return key_make(out, NULL);
+}
+
+int cf_key_from_bytes(cf_key **out, const unsigned char secret[CF_KEY_BYTES])
+{
+	return key_make(out, secret);
+}
+
+void cf_key_free(cf_key *k)
+{
+	if (!k)
+		return;
+	sodium_free(k->mem); /* makes it writable again and wipes it */
+	free(k);
+}
+
+const unsigned char *cf_key_id(const cf_key *k)
+{
+	return k->id;
+}
+
+const unsigned char *cf_key_secret(const cf_key *k)
+{
+	return k->mem + MEM_SECRET;
+}
+
+void cf_keyid_hex(char out[CF_KEYID_HEX_BYTES], const unsigned char id[CF_KEYID_BYTES])
+{
+	sodium_bin2hex(out, CF_KEYID_HEX_BYTES, id, CF_KEYID_BYTES);
+}
+
+static int keyid_parse_n(unsigned char id[CF_KEYID_BYTES], const char *hex, size_t n)
+{
+	size_t got = 0;
+	const char *end = NULL;
+	if (n != 2 * CF_KEYID_BYTES)
+		return -1;
+	if (sodium_hex2bin(id, CF_KEYID_BYTES, hex, n, NULL, &got, &end) != 0 ||
+	    got != CF_KEYID_BYTES || end != hex + n)
+		return -1;
+	return 0;
+}
+
+int cf_keyid_parse(unsigned char id[CF_KEYID_BYTES], const char *hex)
+{
+	return keyid_parse_n(id, hex, strlen(hex));
+}
+
+/* Decodes exactly want bytes of standard base64 (padded) into out. */
+static int b64_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
+{
+	size_t got = 0;
+	const char *end = NULL;
+	if (sodium_base642bin(out, want, s, n, NULL, &got, &end, B64) != 0 || got != want ||
+	    end != s + n) {
+		sodium_memzero(out, want);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- line parsing shared by the key file and the export ---- */
+
+typedef struct lines {
+	const char *p;
+	const char *end;
+	unsigned no; /* number of the line last returned */
+} lines;
+
+/* Returns 1 with the next line (without its "\n" or "\r\n"), 0 at the end of the text. */
+static int next_line(lines *it, const char **s, size_t *n)
+{
+	if (it->p >= it->end)
+		return 0;
+	const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	const char *stop = nl ? nl : it->end;
+	*s = it->p;
+	*n = (size_t)(stop - it->p);
+	if (*n && (*s)[*n - 1] == '\r')
+		(*n)--;
+	it->p = nl ? nl + 1 : it->end;
+	it->no++;
+	return 1;
+}
+
+/* Reads the next line, which must be "NAME VALUE"; returns the value. */
+static int expect_field(lines *it, const char *name, const char **val, size_t *vlen,
+			const char *path, cf_diags *diags)
+{
+	const char *s;
+	size_t n;
+	size_t nl = strlen(name);
+	if (!next_line(it, &s, &n)) {
+		if (diags)
+			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", it->no + 1, 0,
+				     "crypt/key-format", "the file ends where '%s' was expected",
+				     name);
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if (n <= nl || memcmp(s, name, nl) != 0 || s[nl] != ' ') {
+		if (diags)
+			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", it->no, 0,
+				     "crypt/key-format", "expected '%s VALUE'", name);
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	*val = s + nl + 1;
+	*vlen = n - nl - 1;
+	return 0;
+}
+
+static int expect_head(lines *it, const char *head, const char *what, const char *path,
+		       cf_diags *diags)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	size_t hl = strlen(head);
+	if (next_line(it, &s, &n) && n == hl && memcmp(s, head, hl) == 0)
+		return 0;
+	/* The head is "NAME VERSION"; the same name with another version is a newer file. */
+	size_t name_len = (size_t)(strchr(head, ' ') - head) + 1;
+	if (it->no > 0 && n > name_len && memcmp(s, head, name_len) == 0)
+		diag(diags, path, it->no, "crypt/key-format",
+		     "unsupported version of this key format (this casefile reads version 1)");
+	else if (diags)
+		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", it->no > 0 ? it->no : 1, 0,
+			     "crypt/key-format", "not a %s: the first line must be '%s'", what,
+			     head);
+	return CF_CRYPT_EKEYFORMAT;
+}
+
+static int expect_end(lines *it, const char *path, cf_diags *diags)
+{
+	const char *s;
+	size_t n;
+	while (next_line(it, &s, &n)) {
+		if (n != 0) {
+			diag(diags, path, it->no, "crypt/key-format",
+			     "unexpected text after the key");
+			return CF_CRYPT_EKEYFORMAT;
+		}
+	}
+	return 0;
+}
+
+static int parse_u64(unsigned long long *out, const char *s, size_t n)
+{
+	unsigned long long v = 0;
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (ULLONG_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- key files ---- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Makes the rename itself durable: without it a crash can lose the new directory entry. */
+static int fsync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	if (!slash)
+		dir = cf_strdup(".");
+	else if (slash == path)
+		dir = cf_strdup("/");
+	else
+		dir = cf_strndup(path, (size_t)(slash - path));
+	if (!dir) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int err = errno;
+	close(fd);
+	/* Some file systems cannot sync a directory; the rename is as durable as they allow. */
+	if (rc != 0 && err != EINVAL && err != ENOTSUP) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Fills text (sodium_malloc'd by the caller) with the key file and returns its length. */
+static size_t keyfile_text(char *text, const cf_key *k)
+{
+	size_t n = 0;
+	memcpy(text + n, KEYFILE_HEAD "\nid ", sizeof(KEYFILE_HEAD "\nid ") - 1);
+	n += sizeof(KEYFILE_HEAD "\nid ") - 1;
+	cf_keyid_hex(text + n, k->id);
+	n += 2 * CF_KEYID_BYTES;
+	memcpy(text + n, "\nsecret ", 8);
+	n += 8;
+	sodium_bin2base64(text + n, SECRET_B64_BYTES, k->mem + MEM_SECRET, CF_KEY_BYTES, B64);
+	n += SECRET_B64_BYTES - 1;
+	text[n++] = '\n';
+	text[n] = '\0';
+	return n;
+}
+
+int cf_key_save(const cf_key *k, const char *path, cf_diags *diags)
+{
+	int rc = CF_CRYPT_ERROR;
+	int fd = -1;
+	cf_buf tmp = CF_BUF_INIT;
+	char *text = sodium_malloc(KEYFILE_MAX);
+	cf_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
+	if (!text || cf_buf_oom(&tmp)) {
+		diag(diags, path, 0, "crypt/key-io", "out of memory while saving the key");
+		goto out;
+	}
+	size_t n = keyfile_text(text, k);
+
+	fd = mkstemp(tmp.ptr);
+	if (fd < 0) {
+		diag_errno(diags, path, "cannot create a temporary file next to the key file",
+			   errno);
+		goto out;
+	}
+	/* mkstemp already uses 0600; be explicit in case a libc does not. */
+	if (fchmod(fd, 0600) != 0 || write_all(fd, text, n) != 0 || fsync(fd) != 0) {
+		diag_errno(diags, path, "cannot write the key file", errno);
+		goto fail_unlink;
+	}
+	int cr = close(fd);
+	fd = -1;
+	if (cr != 0) {
+		diag_errno(diags, path, "cannot write the key file", errno);
+		goto fail_unlink;
+	}
+	if (rename(tmp.ptr, path) != 0) {
+		diag_errno(diags, path, "cannot move the key file into place", errno);
+		goto fail_unlink;
+	}
+	if (fsync_dir_of(path) != 0) {
+		diag_errno(diags, path,
+			   "the key file was written but its directory cannot be synced", errno);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+
+fail_unlink:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(tmp.ptr);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (text)
+		sodium_free(text);
+	cf_buf_free(&tmp);
+	return rc;
+}
+
+static int parse_keyfile(cf_key **out, const char *text, size_t len, const char *path,
+			 cf_diags *diags)
+{
+	lines it = {text, text + len, 0};
+	const char *v;
+	size_t vn;
+	unsigned char id[CF_KEYID_BYTES];
+	unsigned char secret[CF_KEY_BYTES];
+	int rc;
+
+	if ((rc = expect_head(&it, KEYFILE_HEAD, "casefile key file", path, diags)) != 0)
+		return rc;
+	if ((rc = expect_field(&it, "id", &v, &vn, path, diags)) != 0)
+		return rc;
+	unsigned id_line = it.no;
+	if (keyid_parse_n(id, v, vn) != 0) {
+		diag(diags, path, it.no, "crypt/key-format", "the key id must be 16 hex digits");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_field(&it, "secret", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (b64_decode_exact(secret, sizeof(secret), v, vn) != 0) {
+		diag(diags, path, it.no, "crypt/key-format",
+		     "the secret must be 32 bytes in base64 (44 characters)");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_end(&it, path, diags)) != 0) {
+		sodium_memzero(secret, sizeof(secret));
+		return rc;
+	}
+	cf_key *k;
+	rc = key_make(&k, secret);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc != 0) {
+		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the key");
+		return rc;
+	}
+	if (sodium_memcmp(k->id, id, CF_KEYID_BYTES) != 0) {
+		char want[CF_KEYID_HEX_BYTES];
+		cf_keyid_hex(want, k->id);
+		if (diags)
+			cf_diags_add(
+			    diags, CF_SEV_ERROR, path ? path : "", id_line, 0, "crypt/key-format",
+			    "the key id does not match the secret (the secret's id is %s)", want);
+		cf_key_free(k);
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	*out = k;
+	return 0;
+}
+
+int cf_key_load(cf_key **out, const char *path, cf_diags *diags)
+{
+	*out = NULL;
+	int rc = CF_CRYPT_ERROR;
+	char *text = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		diag_errno(diags, path, "cannot open the key file", errno);
+		return CF_CRYPT_ERROR;
+	}
+	/* fstat the open file, not the path, so the file checked is the file read. */
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		diag_errno(diags, path, "cannot read the key file", errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag(diags, path, 0, "crypt/key-format", "the key file is not a regular file");
+		rc = CF_CRYPT_EKEYFORMAT;
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		cf_diag *d = NULL;
+		if (diags)
+			d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/key-permissions",
+					 "the key file can be read or written by other users "
+					 "(mode %04o); it was not used",
+					 (unsigned)(st.st_mode & 07777));
+		if (d) {
+			cf_buf h = CF_BUF_INIT;
+			cf_buf_puts(&h, "run: chmod 600 ");
+			put_shell_word(&h, path);
+			if (cf_buf_oom(&h))
+				diags->oom = 1;
+			else
+				cf_diag_hint(diags, d, "%s", h.ptr);
+			cf_buf_free(&h);
+		}
+		rc = CF_CRYPT_EPERMISSIONS;
+		goto out;
+	}
+	if (st.st_size > KEYFILE_MAX) {
+		diag(diags, path, 0, "crypt/key-format", "the key file is too large to be one");
+		rc = CF_CRYPT_EKEYFORMAT;
+		goto out;
+	}
+	/* One byte spare to notice a file that grew past the limit after the fstat. */
+	text = sodium_malloc(KEYFILE_MAX + 1);
+	if (!text) {
+		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the key");
+		goto out;
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, text + len, KEYFILE_MAX + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_errno(diags, path, "cannot read the key file", errno);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > KEYFILE_MAX) {
+			diag(diags, path, 0, "crypt/key-format",
+			     "the key file is too large to be one");
+			rc = CF_CRYPT_EKEYFORMAT;
+			goto out;
+		}
+	}
+	rc = parse_keyfile(out, text, len, path, diags);
+out:
+	if (text)
+		sodium_free(text);
+	close(fd);
+	return rc;
+}
+
+/* ---- passphrase export ---- */
+
+static void put_b64(cf_buf *out, const unsigned char *bin, size_t n)
+{
+	char b64[sodium_base64_ENCODED_LEN(BOX_BYTES, B64)];
+	if (n > BOX_BYTES) {
+		out->oom = 1;
+		return;
+	}
+	sodium_bin2base64(b64, sizeof(b64), bin, n, B64);
+	cf_buf_puts(out, b64);
+}
+
+int cf_key_export_passphrase(cf_buf *out, const cf_key *k, const char *passphrase, size_t passlen)
+{
+	unsigned char salt[crypto_pwhash_SALTBYTES];
+	unsigned char boxkey[crypto_secretbox_KEYBYTES];
+	unsigned char box[BOX_BYTES];
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+
+	if (passlen == 0)
+		return CF_CRYPT_EPASSPHRASE;
+	randombytes_buf(salt, sizeof(salt));
+	if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops, mem,
+			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		sodium_memzero(boxkey, sizeof(boxkey));
+		return CF_CRYPT_ERROR;
+	}
+	randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, k->mem + MEM_SECRET, CF_KEY_BYTES,
+			      box, boxkey);
+	sodium_memzero(boxkey, sizeof(boxkey));
+
+	char hex[CF_KEYID_HEX_BYTES];
+	cf_keyid_hex(hex, k->id);
+	cf_buf_printf(out, EXPORT_HEAD "\nid %s\nsalt ", hex);
+	put_b64(out, salt, sizeof(salt));
+	cf_buf_printf(out, "\nopslimit %llu\nmemlimit %zu\nbox ", ops, mem);
+	put_b64(out, box, sizeof(box));
+	cf_buf_putc(out, '\n');
+	return cf_buf_oom(out) ? CF_CRYPT_ERROR : 0;
+}
+
+int cf_key_import_passphrase(cf_key **out, const char *text, size_t len, const char *path,
+			     const char *passphrase, size_t passlen, cf_diags *diags)
+{
+	*out = NULL;
+	lines it = {text, text + len, 0};
+	const char *v;
+	size_t vn;
+	unsigned char id[CF_KEYID_BYTES];
+	unsigned char salt[crypto_pwhash_SALTBYTES];
+	unsigned char box[BOX_BYTES];
+	unsigned long long ops, mem;
+	int rc;
+
+	if ((rc = expect_head(&it, EXPORT_HEAD, "casefile key export", path, diags)) != 0)
+		return rc;
+	if ((rc = expect_field(&it, "id", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (keyid_parse_n(id, v, vn) != 0) {
+		diag(diags, path, it.no, "crypt/key-format", "the key id must be 16 hex digits");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_field(&it, "salt", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (b64_decode_exact(salt, sizeof(salt), v, vn) != 0) {
+		diag(diags, path, it.no, "crypt/key-format", "the salt must be 16 bytes in base64");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	/* Limits come from the file, so cap them: a hostile export must not make us spend
+	 * unbounded memory or time before the passphrase can even be checked. */
+	if ((rc = expect_field(&it, "opslimit", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (parse_u64(&ops, v, vn) != 0 || ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE) {
+		diag(diags, path, it.no, "crypt/key-format",
+		     "opslimit is not a number casefile accepts");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_field(&it, "memlimit", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (parse_u64(&mem, v, vn) != 0 || mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
+	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE) {
+		diag(diags, path, it.no, "crypt/key-format",
+		     "memlimit is not a number casefile accepts");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_field(&it, "box", &v, &vn, path, diags)) != 0)
+		return rc;
+	if (b64_decode_exact(box, sizeof(box), v, vn) != 0) {
+		diag(diags, path, it.no, "crypt/key-format", "the box must be 72 bytes in base64");
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	if ((rc = expect_end(&it, path, diags)) != 0)
+		return rc;
+
+	unsigned char boxkey[crypto_secretbox_KEYBYTES];
+	if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops, (size_t)mem,
+			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		sodium_memzero(boxkey, sizeof(boxkey));
+		diag(diags, path, 0, "crypt/passphrase",
+		     "cannot derive a key from the passphrase (out of memory?)");
+		return CF_CRYPT_ERROR;
+	}
+	unsigned char *secret = sodium_malloc(CF_KEY_BYTES);
+	if (!secret) {
+		sodium_memzero(boxkey, sizeof(boxkey));
+		diag(diags, path, 0, "crypt/key-io", "out of memory while importing the key");
+		return CF_CRYPT_ERROR;
+	}
+	rc = crypto_secretbox_open_easy(secret, box + crypto_secretbox_NONCEBYTES,
+					sizeof(box) - crypto_secretbox_NONCEBYTES, box, boxkey);
+	sodium_memzero(boxkey, sizeof(boxkey));
+	if (rc != 0) {
+		sodium_free(secret);
+		cf_diag *d = diag(diags, path, 0, "crypt/passphrase",
+				  "wrong passphrase, or the export was changed");
+		cf_diag_hint(diags, d,
+			     "check the passphrase; an export cannot be recovered without it");
+		return CF_CRYPT_EPASSPHRASE;
+	}
+	cf_key *k;
+	rc = key_make(&k, secret);
+	sodium_free(secret);
+	if (rc != 0) {
+		diag(diags, path, 0, "crypt/key-io", "out of memory while importing the key");
+		return rc;
+	}
+	if (sodium_memcmp(k->id, id, CF_KEYID_BYTES) != 0) {
+		diag(diags, path, 2, "crypt/key-format", "the key id does not match the secret");
+		cf_key_free(k);
+		return CF_CRYPT_EKEYFORMAT;
+	}
+	*out = k;
+	return 0;
+}
+
+/* ---- keyrings ---- */
+
+int cf_keyring_new(cf_keyring **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : CF_CRYPT_ERROR;
+}
+
+int cf_keyring_add(cf_keyring *ring, cf_key *k)
+{
+	if (!ring || !k) {
+		cf_key_free(k);
+		return CF_CRYPT_ERROR;
+	}
+	const cf_key *have = cf_keyring_find(ring, k->id);
+	if (have) {
+		int same = sodium_memcmp(have->mem, k->mem, CF_KEY_BYTES) == 0;
+		cf_key_free(k);
+		return same ? 0 : CF_CRYPT_ERROR;
+	}
+	if (ring->len == ring->cap) {
+		size_t cap = ring->cap ? ring->cap * 2 : 4;
+		cf_key **keys = realloc(ring->keys, cap * sizeof(*keys));
+		if (!keys) {
+			cf_key_free(k);
+			return CF_CRYPT_ERROR;
+		}
+		ring->keys = keys;
+		ring->cap = cap;
+	}
+	ring->keys[ring->len++] = k;
+	return 0;
+}
+
+const cf_key *cf_keyring_find(const cf_keyring *ring, const unsigned char id[CF_KEYID_BYTES])
+{
+	if (!ring)
+		return NULL;
+	for (size_t i = 0; i < ring->len; i++) {
+		if (memcmp(ring->keys[i]->id, id, CF_KEYID_BYTES) == 0)
+			return ring->keys[i];
+	}
+	return NULL;
+}
+
+size_t cf_keyring_len(const cf_keyring *ring)
+{
+	return ring ? ring->len : 0;
+}
+
+const cf_key *cf_keyring_at(const cf_keyring *ring, size_t i)
+{
+	return ring && i < ring->len ? ring->keys[i] : NULL;
+}
+
+void cf_keyring_free(cf_keyring *ring)
+{
+	if (!ring)
+		return;
+	for (size_t i = 0; i < ring->len; i++)
+		cf_key_free(ring->keys[i]);
+	free(ring->keys);
+	free(ring);
+}
+
+/* ---- blobs ---- */
+
+static int nonce_of(unsigned char nonce[CF_CRYPT_NONCE_BYTES], const cf_key *k, const void *plain,
+		    size_t len)
+{
+	return crypto_generichash(nonce, CF_CRYPT_NONCE_BYTES, len ? plain : (const void *)"", len,
+				  k->mem + MEM_NONCE, 32);
+}
+
+int cf_crypt_encrypt(cf_buf *out, const cf_key *k, const void *plain, size_t len)
+{
+	if (len > CF_CRYPT_MAX_PLAIN)
+		return CF_CRYPT_EFORMAT;
+	if (!plain && len)
+		return CF_CRYPT_ERROR;
+	size_t total = CF_CRYPT_OVERHEAD + len;
+	if (cf_buf_grow(out, total) < 0)
+		return CF_CRYPT_ERROR;
+	unsigned char *h = (unsigned char *)out->ptr + out->len;
+	memcpy(h, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES);
+	h[OFF_VERSION] = CF_CRYPT_VERSION;
+	memcpy(h + OFF_KEYID, k->id, CF_KEYID_BYTES);
+	if (nonce_of(h + OFF_NONCE, k, plain, len) != 0)
+		return CF_CRYPT_ERROR;
+	unsigned long long clen = 0;
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+		h + CF_CRYPT_HEADER_BYTES, &clen, len ? plain : (const void *)"", len, h,
+		CF_CRYPT_HEADER_BYTES, NULL, h + OFF_NONCE, k->mem + MEM_AEAD) != 0 ||
+	    clen != len + CF_CRYPT_TAG_BYTES)
+		return CF_CRYPT_ERROR;
+	out->len += total;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
+static int has_magic(const unsigned char *b, size_t len)
+{
+	return len >= CF_CRYPT_MAGIC_BYTES && memcmp(b, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) == 0;
+}
+
+int cf_crypt_is_blob(const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	return b && len >= CF_CRYPT_OVERHEAD && has_magic(b, len) &&
+	       b[OFF_VERSION] == CF_CRYPT_VERSION;
+}
+
+int cf_crypt_blob_keyid(unsigned char id[CF_KEYID_BYTES], const void *data, size_t len)
+{
+	if (!cf_crypt_is_blob(data, len))
+		return -1;
+	memcpy(id, (const unsigned char *)data + OFF_KEYID, CF_KEYID_BYTES);
+	return 0;
+}
+
+static void tampered(cf_diags *diags, const char *path, const char *msg)
+{
+	cf_diag *d = diag(diags, path, 0, "crypt/tampered", msg);
+	cf_diag_hint(diags, d,
+		     "do not use this copy; restore the file from a commit or remote you trust");
+}
+
+int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_keyring *ring,
+		     const void *blob, size_t len, const char *path, cf_diags *diags)
+{
+	const unsigned char *b = blob;
+	*plain = NULL;
+	*plain_len = 0;
+
+	if (!b || !has_magic(b, len)) {
+		diag(diags, path, 0, "crypt/format",
+		     "the file is not encrypted (it has no casefile header)");
+		return CF_CRYPT_ENOTENCRYPTED;
+	}
+	if (len <= OFF_VERSION || b[OFF_VERSION] != CF_CRYPT_VERSION) {
+		if (len <= OFF_VERSION) {
+			diag(diags, path, 0, "crypt/format", "the encrypted file is truncated");
+		} else if (diags) {
+			cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0,
+						  "crypt/format",
+						  "unsupported encryption format version %u (this "
+						  "casefile reads version %d)",
+						  (unsigned)b[OFF_VERSION], CF_CRYPT_VERSION);
+			cf_diag_hint(diags, d, "upgrade casefile");
+		}
+		return CF_CRYPT_EFORMAT;
+	}
+	if (len < CF_CRYPT_OVERHEAD) {
+		if (diags)
+			cf_diags_add(
+			    diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
+			    "the encrypted file is truncated (%zu bytes, at least %d needed)", len,
+			    CF_CRYPT_OVERHEAD);
+		return CF_CRYPT_EFORMAT;
+	}
+	if (len > CF_CRYPT_MAX_BLOB) {
+		if (diags)
+			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
+				     "the encrypted file is larger than casefile accepts (%zu MiB)",
+				     CF_CRYPT_MAX_BLOB >> 20);
+		return CF_CRYPT_EFORMAT;
+	}
+	const cf_key *k = cf_keyring_find(ring, b + OFF_KEYID);
+	if (!k) {
+		char hex[CF_KEYID_HEX_BYTES];
+		cf_keyid_hex(hex, b + OFF_KEYID);
+		cf_diag *d = NULL;
+		if (diags)
+			d = cf_diags_add(
+			    diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/no-key",
+			    "the file is encrypted with key %s, which you do not hold", hex);
+		cf_diag_hint(diags, d,
+			     "ask a member who holds it to run `casefile member add`, then "
+			     "`casefile unlock`");
+		return CF_CRYPT_ENOKEY;
+	}
+
+	size_t mlen = len - CF_CRYPT_OVERHEAD;
+	unsigned char *m = cf_arena_alloc(arena, mlen + 1);
+	if (!m) {
+		diag(diags, path, 0, "crypt/memory", "out of memory while decrypting");
+		return CF_CRYPT_ERROR;
+	}
+	unsigned long long got = 0;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		m, &got, NULL, b + CF_CRYPT_HEADER_BYTES, len - CF_CRYPT_HEADER_BYTES, b,
+		CF_CRYPT_HEADER_BYTES, b + OFF_NONCE, k->mem + MEM_AEAD) != 0 ||
+	    got != mlen) {
+		/* libsodium verifies before it decrypts, but do not rely on it. */
+		sodium_memzero(m, mlen);
+		tampered(diags, path,
+			 "the encrypted file was changed or damaged; it was not decrypted");
+		return CF_CRYPT_ETAMPERED;
+	}
+	/* Only a key holder can make a tag verify, but casefile itself never makes a blob whose
+	 * nonce is not the hash of its content: such a blob was crafted. */
+	unsigned char nonce[CF_CRYPT_NONCE_BYTES];
+	if (nonce_of(nonce, k, m, mlen) != 0 ||
+	    sodium_memcmp(nonce, b + OFF_NONCE, CF_CRYPT_NONCE_BYTES) != 0) {
+		sodium_memzero(m, mlen);
+		tampered(
+		    diags, path,
+		    "the encrypted file was not made by casefile (its nonce does not match its "
+		    "content); it was not decrypted");
+		return CF_CRYPT_ETAMPERED;
+	}
+	m[mlen] = '\0';
+	*plain = (char *)m;
+	*plain_len = mlen;
+	return 0;
+}
