@@ -4,6 +4,7 @@
 
 #include "calendar.h"
 #include "check.h"
+#include "deadline.h"
 #include "doc.h"
 #include "repo.h"
 #include "rules/dates.h"
@@ -13,7 +14,8 @@
 
 /* Every table of rule texts, in the order `casefile explain` lists them. */
 static const cf_rule_info *const tables[] = {
-    cf_doc_rules, cf_schema_rules, cf_check_rules, cf_dates_rules, cf_source_rules, cf_config_rules,
+    cf_doc_rules,   cf_schema_rules,   cf_calendar_rules, cf_check_rules,
+    cf_dates_rules, cf_deadline_rules, cf_source_rules,	  cf_config_rules,
 };
 
 #define N_TABLES (sizeof(tables) / sizeof(*tables))
