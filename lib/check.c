@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "deadline.h"
 #include "rules/dates.h"
 
 const cf_rule_info cf_check_rules[] = {
@@ -63,7 +64,8 @@ static void check_id(const cf_case *c, cf_diags *diags)
 		    cf_diags_add(diags, CF_SEV_ERROR, c->dir, 0, 0, "schema/id",
 				 "the case directory '%s' is not a case id (YYYY-NNN)", c->id);
 		cf_diag_hint(diags, d, "rename it to the case's id, e.g. cases/2026-014");
-	} else if (v && id->val->kind == CF_NODE_SCALAR && strcmp(v, c->id) != 0) {
+	} else if (v && valid_id(v) && strcmp(v, c->id) != 0) {
+		/* A malformed id is the schema's pattern error; a mismatch is reported here. */
 		cf_diag *d =
 		    cf_diags_add(diags, CF_SEV_ERROR, f->path, id->val->line, id->val->col,
 				 "schema/id", "'id' is %s but the case directory is %s", v, c->id);
@@ -73,7 +75,7 @@ static void check_id(const cf_case *c, cf_diags *diags)
 	}
 }
 
-void cf_check_case(const cf_case *c, cf_diags *diags)
+void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags)
 {
 	if (c->root)
 		check_id(c, diags);
@@ -87,4 +89,12 @@ void cf_check_case(const cf_case *c, cf_diags *diags)
 			cf_schema_check_doc(&ctx, f->spec, f->doc, diags);
 	}
 	cf_rule_dates_order(c, diags);
+	if (env && c->deadlines) {
+		cf_deadline_results r = {NULL, 0, 0};
+		if (cf_deadlines_eval(&r, c->deadlines, c, env->calendar, env->today,
+				      env->warning_days) < 0)
+			diags->oom = 1;
+		cf_deadlines_report(&r, diags);
+		cf_deadline_results_free(&r);
+	}
 }

@@ -480,6 +480,19 @@ static void parse_skips(loader *L, const cf_node *n)
 }
 
 /* Conditions name fields; a typo there would make a requirement silently never apply. */
+static void check_cond_paths(loader *L, const cf_conds *c, const cf_field *scope);
+
+int cf_conds_parse(cf_conds *out, cf_schema *s, const cf_node *n, const cf_field *scope,
+		   cf_diags *diags)
+{
+	loader L = {s, diags, 0};
+	memset(out, 0, sizeof(*out));
+	parse_conds(&L, n, out);
+	if (!L.failed)
+		check_cond_paths(&L, out, scope);
+	return L.failed ? -1 : 0;
+}
+
 static void check_cond_paths(loader *L, const cf_conds *c, const cf_field *scope)
 {
 	const cf_docspec *case_spec = cf_schema_docspec(L->s, "case.yaml");
@@ -688,6 +701,11 @@ int cf_conds_hold(const cf_conds *c, const cf_node *scope, const cf_node *case_r
 		const cf_cond *k = &c->items[i];
 		const cf_node *n = cf_node_path(k->from_case ? case_root : scope, k->field);
 		const char *v = cf_node_str(n);
+		/* A bool is compared by its value: `publish: False` is false, whatever its
+		 * spelling, or a condition on it would silently not hold. */
+		int b;
+		if (cf_node_bool(n, &b) == 0)
+			v = b ? "true" : "false";
 		int holds;
 		switch (k->op) {
 		case CF_COND_IS:
