@@ -9,7 +9,7 @@
 static int tap_count;
 static int tap_failed;
 
-static int tap_ok_at(int cond, const char *file, int line, const char *name)
+static inline int tap_ok_at(int cond, const char *file, int line, const char *name)
 {
 	tap_count++;
 	if (cond) {
@@ -21,7 +21,7 @@ static int tap_ok_at(int cond, const char *file, int line, const char *name)
 	return cond;
 }
 
-static int tap_is_str_at(const char *got, const char *want, const char *file, int line,
+static inline int tap_is_str_at(const char *got, const char *want, const char *file, int line,
 			 const char *name)
 {
 	int same = (got == NULL && want == NULL) ||
@@ -32,7 +32,7 @@ static int tap_is_str_at(const char *got, const char *want, const char *file, in
 	return same;
 }
 
-static int tap_is_int_at(long long got, long long want, const char *file, int line,
+static inline int tap_is_int_at(long long got, long long want, const char *file, int line,
 			 const char *name)
 {
 	if (!tap_ok_at(got == want, file, line, name))
@@ -40,7 +40,7 @@ static int tap_is_int_at(long long got, long long want, const char *file, int li
 	return got == want;
 }
 
-static int tap_done(void)
+static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
