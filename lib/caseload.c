@@ -79,6 +79,7 @@ static void load_case_yaml(cf_case *c, cf_repo *repo, cf_source *src, cf_case_fi
 		c->schema = NULL;
 		return;
 	}
+	c->deadlines = cf_repo_deadlines(repo, c->schema);
 	const char *stage = cf_node_str(cf_node_get(c->root, "stage"));
 	c->stage = stage ? cf_schema_stage_index(c->schema, stage) : -1;
 }

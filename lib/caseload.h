@@ -23,9 +23,10 @@ typedef struct cf_case_file {
 
 typedef struct cf_case {
 	cf_arena *arena;
-	const char *id;		 /* the directory name */
-	const char *dir;	 /* "cases/2026-014" */
-	const cf_schema *schema; /* NULL when the type is missing or unknown */
+	const char *id;		       /* the directory name */
+	const char *dir;	       /* "cases/2026-014" */
+	const cf_schema *schema;       /* NULL when the type is missing or unknown */
+	const cf_deadlines *deadlines; /* the schema's */
 	cf_case_file *files;
 	size_t n_files;
 	const cf_node *root; /* case.yaml's mapping, or NULL */

@@ -7,7 +7,15 @@
 #include "diag.h"
 #include "rules.h"
 
-void cf_check_case(const cf_case *c, cf_diags *diags);
+/* What deadlines are evaluated against. */
+typedef struct cf_check_env {
+	const cf_calendar *calendar;
+	cf_date today;
+	int warning_days;
+} cf_check_env;
+
+/* Runs every check; deadline warnings too when env is given. */
+void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags);
 
 extern const cf_rule_info cf_check_rules[];
 

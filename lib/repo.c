@@ -231,6 +231,7 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 	entry->type = cf_strdup(type);
 	entry->schema = NULL;
 	entry->broken = 0;
+	memset(&entry->deadlines, 0, sizeof(entry->deadlines));
 	if (!entry->type)
 		return -1;
 	r->n_schemas++;
@@ -248,12 +249,25 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 		return -1;
 	int rc = cf_schema_load(&entry->schema, path, display_path(r, path), diags);
 	free(path);
+	if (rc == 0 && cf_deadlines_parse(&entry->deadlines, entry->schema, diags) < 0) {
+		cf_schema_free(entry->schema);
+		entry->schema = NULL;
+		rc = -1;
+	}
 	if (rc < 0) {
 		entry->broken = 1;
 		return -2;
 	}
 	*out = entry->schema;
 	return 0;
+}
+
+const cf_deadlines *cf_repo_deadlines(const cf_repo *r, const cf_schema *s)
+{
+	for (size_t i = 0; i < r->n_schemas; i++)
+		if (r->schemas[i].schema == s)
+			return &r->schemas[i].deadlines;
+	return NULL;
 }
 
 void cf_repo_free(cf_repo *r)

@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "calendar.h"
+#include "deadline.h"
 #include "diag.h"
 #include "rules.h"
 #include "doc.h"
@@ -16,6 +17,7 @@ typedef struct cf_repo_schema {
 	char *type;
 	cf_schema *schema; /* NULL when it could not be loaded (reported once) */
 	int broken;	   /* found but malformed */
+	cf_deadlines deadlines;
 } cf_repo_schema;
 
 typedef struct cf_repo {
@@ -44,6 +46,8 @@ int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs
 /* The schema of a case type, loaded on first use.  -1 when no such schema is installed; -2
  * when it is malformed (schema/invalid diagnostics, the first time only). */
 int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags);
+/* The deadlines of a schema the repository loaded. */
+const cf_deadlines *cf_repo_deadlines(const cf_repo *r, const cf_schema *s);
 /* Finds a data file (e.g. "cspr.yaml", "calendar/england-and-wales.yaml") in the repository's
  * .casefile/schemas or the schema directories; malloc'd path or NULL. */
 char *cf_repo_find_data(const cf_repo *r, const char *name);

@@ -10,7 +10,7 @@
 #include "strlist.h"
 
 static const char usage_text[] =
-    "usage: casefile check [--format text|json] [CASE-ID|PATH ...]\n"
+    "usage: casefile check [--format text|json] [--as-of DATE] [CASE-ID|PATH ...]\n"
     "\n"
     "Validates every case of the case repository at or above the current directory, or\n"
     "only the cases named (by id, such as 2026-014, or by a path inside the case).\n"
@@ -18,6 +18,7 @@ static const char usage_text[] =
     "summary. 'casefile explain RULE' says what a rule checks and how to fix it.\n"
     "\n"
     "  --format text|json   text (the default) or JSON\n"
+    "  --as-of DATE         evaluate deadlines on DATE (default: today)\n"
     "\n"
     "Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or configuration error.\n";
 
@@ -77,6 +78,7 @@ static void format_text(cf_buf *out, const cf_diags *d, size_t cases)
 int cmd_check(int argc, char **argv, const cf_cli *cli)
 {
 	int json = 0;
+	const char *as_of = NULL;
 	cf_strlist named = CF_STRLIST_INIT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -92,6 +94,8 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 				cf_strlist_free(&named);
 				return cli_usage("check", "--format is text or json, not '%s'", f);
 			}
+		} else if (strcmp(a, "--as-of") == 0 || strncmp(a, "--as-of=", 8) == 0) {
+			as_of = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : "");
 		} else if (a[0] == '-' && a[1] != '\0') {
 			cf_strlist_free(&named);
 			return cli_usage("check", "unknown option '%s'", a);
@@ -101,12 +105,14 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 		}
 	}
 
-	cf_repo *repo;
-	int rc = cli_open_repo(&repo, cli);
-	if (rc) {
+	cf_date today;
+	int rc = cli_today(&today, "check", as_of);
+	cf_repo *repo = NULL;
+	if (rc || (rc = cli_open_repo(&repo, cli))) {
 		cf_strlist_free(&named);
 		return rc;
 	}
+	cf_check_env env = {repo->calendar, today, repo->warning_days};
 	cf_source *src = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_strlist ids = CF_STRLIST_INIT;
@@ -142,7 +148,7 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 			rc = CF_EXIT_USAGE;
 			goto out;
 		}
-		cf_check_case(c, &diags);
+		cf_check_case(c, &env, &diags);
 		cf_case_free(c);
 	}
 print:

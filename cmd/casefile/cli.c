@@ -4,9 +4,30 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
+
+int cli_today(cf_date *out, const char *cmd, const char *as_of)
+{
+	const char *env = getenv("CASEFILE_TODAY");
+	const char *s = as_of ? as_of : (env && *env ? env : NULL);
+	if (s) {
+		if (cf_date_parse(out, s) < 0)
+			return cli_usage(cmd, "%s '%s' is not a date (YYYY-MM-DD)",
+					 as_of ? "--as-of" : "CASEFILE_TODAY", s);
+		return 0;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm) ||
+	    cf_date_from_ymd(out, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) < 0) {
+		fprintf(stderr, "casefile: %s: cannot read today's date\n", cmd);
+		return CF_EXIT_USAGE;
+	}
+	return 0;
+}
 
 int cli_is_help(const char *arg)
 {

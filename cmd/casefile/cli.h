@@ -38,6 +38,10 @@ int cli_load_calendar(cf_calendar **out, const cf_cli *cli);
 void cli_print_diags(FILE *f, const cf_diags *d);
 /* "casefile: CMD: message" on stderr, a pointer to help, and CF_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The day deadlines are evaluated on: --as-of DATE when given (as_of non-NULL), else
+ * CASEFILE_TODAY from the environment (for tests), else today's local date.  Prints what is
+ * wrong and returns CF_EXIT_USAGE, or 0. */
+int cli_today(cf_date *out, const char *cmd, const char *as_of);
 /* True when arg is -h or --help. */
 int cli_is_help(const char *arg);
 /* Writes all of buf to stdout; 0 or -1 (a closed pipe, a full disk). */
