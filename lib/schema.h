@@ -137,6 +137,10 @@ const cf_docspec *cf_schema_docspec(const cf_schema *s, const char *relpath);
 /* Finds the field spec at a dotted path under a map spec. */
 const cf_field *cf_field_find(const cf_field *map, const char *path);
 
+/* Parses a condition (or a list of them) of the schema s, checking that the fields they name
+ * exist under scope (or case.yaml for 'case:' paths); schema/invalid errors otherwise. */
+int cf_conds_parse(cf_conds *out, cf_schema *s, const cf_node *n, const cf_field *scope,
+		   cf_diags *diags);
 /* Do all conditions hold?  scope is the mapping paths are read from; case_root is case.yaml. */
 int cf_conds_hold(const cf_conds *c, const cf_node *scope, const cf_node *case_root);
 /* Appends "route is notification" etc. */
