@@ -1,6 +1,5 @@
 #include "deadline.h"
 
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,7 +269,7 @@ static int find_ref(located *out, const cf_case *c, const cf_order_ref *r)
 	const char *pattern = r->file ? r->file : "case.yaml";
 	for (size_t i = 0; i < c->n_files; i++) {
 		const cf_case_file *f = &c->files[i];
-		if (!f->doc || !f->doc->root || fnmatch(pattern, f->name, FNM_PATHNAME) != 0)
+		if (!f->doc || !f->doc->root || !cf_path_match(pattern, f->name))
 			continue;
 		const cf_node *n = cf_node_path(f->doc->root, r->path);
 		if (read_date(n, &out->date) == 0) {
@@ -314,7 +313,12 @@ static void settle(cf_deadline_result *r, const cf_calendar *cal, cf_date today,
 	if (r->done != CF_DATE_NONE) {
 		if (r->state == CF_DL_EXCUSED)
 			return;
-		if (r->done <= r->due) {
+		if (r->earliest != CF_DATE_NONE && r->done < r->earliest) {
+			/* "between 7 and 13 working days": too early is a fact worth saying too
+			 * (001 §4.4.2: the days before are for analysing the agencies' replies). */
+			r->state = CF_DL_MET_EARLY;
+			r->days = cf_calendar_working_days_between(cal, r->done, r->earliest);
+		} else if (r->done <= r->due) {
 			r->state = CF_DL_MET;
 		} else {
 			r->state = CF_DL_MET_LATE;
@@ -355,7 +359,16 @@ static void eval_single(cf_deadline_results *out, const cf_deadline_spec *s, con
 	r.file = a.file;
 	r.line = a.node->line;
 	r.col = a.node->col;
-	r.due = span_add(cal, a.date, s->before ? -s->n : s->n, s->unit);
+	if (s->before && s->unit == CF_SPAN_WORKING_DAYS && s->n > 0) {
+		/* "No later than N working days before D": at least N working days must lie
+		 * after the step, up to and including D.  The last such day is the one before
+		 * the Nth working day counting back from D itself, which is later than the Nth
+		 * working day before D when holidays or a weekend follow it. */
+		cf_date nth = cf_calendar_add_working_days(cal, a.date + 1, -s->n);
+		r.due = nth == CF_DATE_NONE ? CF_DATE_NONE : nth - 1;
+	} else {
+		r.due = span_add(cal, a.date, s->before ? -s->n : s->n, s->unit);
+	}
 	if (s->n_min >= 0 && !s->before)
 		r.earliest = span_add(cal, a.date, s->n_min, s->unit);
 	if (find_ref(&m, c, &s->excused_by) == 0) {
@@ -457,7 +470,7 @@ int cf_deadlines_eval(cf_deadline_results *out, const cf_deadlines *dl, const cf
 		for (size_t f = 0; f < c->n_files; f++) {
 			const cf_case_file *file = &c->files[f];
 			if (!file->doc || !file->doc->root ||
-			    fnmatch(s->each_file, file->name, FNM_PATHNAME) != 0)
+			    !cf_path_match(s->each_file, file->name))
 				continue;
 			each_ctx E = {out, s, c, file, cal, today, warning_days, &oom};
 			walk_each(&E, file->doc->root, s->each_path);
@@ -466,16 +479,22 @@ int cf_deadlines_eval(cf_deadline_results *out, const cf_deadlines *dl, const cf
 	return oom ? -1 : 0;
 }
 
+static const char *span_unit(const cf_deadline_spec *s)
+{
+	if (s->unit == CF_SPAN_MONTHS)
+		return s->n == 1 ? "month" : "months";
+	if (s->unit == CF_SPAN_DAYS)
+		return s->n == 1 ? "day" : "days";
+	return s->n == 1 ? "working day" : "working days";
+}
+
 void cf_deadline_describe(cf_buf *out, const cf_deadline_spec *s)
 {
 	if (s->each_file) {
 		cf_buf_printf(out, "by each item's %s (%s)", s->due_field, s->each_file);
 		return;
 	}
-	const char *unit = s->unit == CF_SPAN_MONTHS ? (s->n == 1 ? "month" : "months")
-			   : s->unit == CF_SPAN_DAYS ? (s->n == 1 ? "day" : "days")
-			   : s->n == 1		     ? "working day"
-						     : "working days";
+	const char *unit = span_unit(s);
 	if (s->n_min >= 0)
 		cf_buf_printf(out, "between %d and %d %s", s->n_min, s->n, unit);
 	else
@@ -503,7 +522,8 @@ void cf_deadlines_report(const cf_deadline_results *r, cf_diags *diags)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const cf_deadline_result *x = &r->items[i];
-		if (x->state != CF_DL_OVERDUE && x->state != CF_DL_MET_LATE)
+		if (x->state != CF_DL_OVERDUE && x->state != CF_DL_MET_LATE &&
+		    x->state != CF_DL_MET_EARLY)
 			continue;
 		char due[11], done[11], anchor[11];
 		cf_date_format(due, x->due);
@@ -512,23 +532,41 @@ void cf_deadlines_report(const cf_deadline_results *r, cf_diags *diags)
 		if (x->label[0])
 			cf_buf_printf(&what, "%s due %s", x->label, due);
 		else {
+			/* DESIGN.md §5: "due 2026-10-01 (6 months from 2026-04-01)"; the line and
+			 * column already point at the date it counts from. */
+			const cf_deadline_spec *sp = x->spec;
 			cf_date_format(anchor, x->anchor);
 			cf_buf_printf(&what, "due %s (", due);
-			cf_deadline_describe(&what, x->spec);
-			cf_buf_printf(&what, ", %s)", anchor);
+			if (sp->n_min >= 0)
+				cf_buf_printf(&what, "between %d and ", sp->n_min);
+			cf_buf_printf(&what, "%d %s %s %s)", sp->n, span_unit(sp),
+				      sp->before ? "before" : "from", anchor);
 		}
-		cf_diag *d;
-		if (x->state == CF_DL_OVERDUE) {
-			d = cf_diags_add(diags, CF_SEV_WARNING, x->file, x->line, x->col,
-					 cf_buf_cstr(&rule), "%s: %d working day%s overdue",
-					 cf_buf_cstr(&what), x->days, x->days == 1 ? "" : "s");
-		} else {
+		/* A due date just before a weekend or holiday can be passed by no working day:
+		 * then the message says so plainly rather than "0 working days". */
+		cf_buf tail = CF_BUF_INIT;
+		char n_days[48] = "";
+		if (x->days > 0)
+			snprintf(n_days, sizeof(n_days), "%d working day%s", x->days,
+				 x->days == 1 ? "" : "s");
+		if (x->state != CF_DL_OVERDUE)
 			cf_date_format(done, x->done);
-			d = cf_diags_add(
-			    diags, CF_SEV_WARNING, x->file, x->line, x->col, cf_buf_cstr(&rule),
-			    "%s: met late, on %s, %d working day%s after", cf_buf_cstr(&what), done,
-			    x->days, x->days == 1 ? "" : "s");
+		if (x->state == CF_DL_OVERDUE) {
+			cf_buf_printf(&tail, "%s%soverdue", n_days, x->days > 0 ? " " : "");
+		} else if (x->state == CF_DL_MET_EARLY) {
+			char earliest[11];
+			cf_date_format(earliest, x->earliest);
+			cf_buf_printf(&tail, "done early, on %s, %s before the window opened on %s",
+				      done, n_days, earliest);
+		} else {
+			cf_buf_printf(&tail, "met late, on %s", done);
+			if (x->days > 0)
+				cf_buf_printf(&tail, ", %s after", n_days);
 		}
+		cf_diag *d = cf_diags_add(diags, CF_SEV_WARNING, x->file, x->line, x->col,
+					  cf_buf_cstr(&rule), "%s: %s", cf_buf_cstr(&what),
+					  cf_buf_cstr(&tail));
+		cf_buf_free(&tail);
 		hint(diags, d, x->spec, x->state == CF_DL_OVERDUE);
 		cf_buf_free(&what);
 		cf_buf_free(&rule);
@@ -537,8 +575,8 @@ void cf_deadlines_report(const cf_deadline_results *r, cf_diags *diags)
 
 const char *cf_deadline_state_name(cf_deadline_state st)
 {
-	static const char *const names[] = {"pending", "met",	   "met-late", "excused",
-					    "open",    "due-soon", "overdue"};
+	static const char *const names[] = {"pending",  "met",	    "met-late", "excused",
+					    "open",	  "due-soon", "overdue",  "met-early"};
 	return names[st];
 }
 

@@ -38,6 +38,7 @@ typedef enum cf_deadline_state {
 	CF_DL_OPEN,	/* due later */
 	CF_DL_DUE_SOON, /* due within the warning window */
 	CF_DL_OVERDUE,	/* due date passed, not done */
+	CF_DL_MET_EARLY, /* a window's step done before the window opened */
 } cf_deadline_state;
 
 typedef enum cf_span_unit {
@@ -75,7 +76,7 @@ typedef struct cf_deadline_result {
 	cf_date earliest; /* windows: the first acceptable day; else CF_DATE_NONE */
 	cf_date due;
 	cf_date done;	  /* the met_by or excused_by date, or CF_DATE_NONE */
-	int days;	  /* working days: left (open, due soon), overdue by, or late by */
+	int days;	  /* working days: left (open, due soon), overdue by, late or early by */
 	const char *file; /* where to point: the anchor, or the list item */
 	unsigned line, col;
 	char label[48]; /* list deadlines: the item ("R1.2"); else "" */
