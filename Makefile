@@ -21,8 +21,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
 	-DCF_SRCDIR='"$(CURDIR)"' \
-	$(PKG_CFLAGS) -MMD -MP
-LDLIBS += $(PKG_LIBS) -lm
+	$(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS += $(PKG_LIBS) -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/rules/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/casefile/*.c))

@@ -49,6 +49,7 @@ static chunk *chunk_new(cf_arena *a, size_t need)
 	chunk *c = a->secure ? sodium_malloc(bytes) : malloc(bytes);
 	if (!c)
 		return NULL;
+	memset((char *)c + header_size(), 0, size);
 	c->size = size;
 	c->used = 0;
 	c->next = a->head;
@@ -85,8 +86,7 @@ void *cf_arena_alloc(cf_arena *a, size_t size)
 	char *p = base + c->used + pad;
 	c->used += size + pad;
 	a->total += size;
-	memset(p, 0, size);
-	return p;
+	return p; /* zeroed: chunks are zeroed when made and when reset */
 }
 
 char *cf_arena_strndup(cf_arena *a, const char *s, size_t n)
@@ -104,6 +104,37 @@ char *cf_arena_strdup(cf_arena *a, const char *s)
 	return cf_arena_strndup(a, s, strlen(s));
 }
 
+static void chunk_free(const cf_arena *a, chunk *c)
+{
+	if (a->secure)
+		sodium_free(c); /* wipes */
+	else
+		free(c);
+}
+
+void cf_arena_reset(cf_arena *a)
+{
+	if (!a->head)
+		return;
+	if (!a->head->next) {
+		sodium_memzero((char *)a->head + header_size(), a->head->used);
+		a->head->used = 0;
+		a->total = 0;
+		return;
+	}
+	/* Several chunks: give them back and keep one as large as all of them, so the next
+	 * case of this size fits in one chunk and reset stops mapping pages. */
+	size_t size = 0;
+	for (chunk *c = a->head, *next; c; c = next) {
+		next = c->next;
+		size += c->size;
+		chunk_free(a, c);
+	}
+	a->head = NULL;
+	a->total = 0;
+	chunk_new(a, size); /* a failure here only means the next alloc maps a chunk */
+}
+
 size_t cf_arena_used(const cf_arena *a)
 {
 	return a->total;
@@ -116,11 +147,7 @@ void cf_arena_free(cf_arena *a)
 	chunk *c = a->head;
 	while (c) {
 		chunk *next = c->next;
-		if (a->secure) {
-			sodium_free(c); /* wipes */
-		} else {
-			free(c);
-		}
+		chunk_free(a, c);
 		c = next;
 	}
 	free(a);

@@ -86,11 +86,23 @@ static void load_case_yaml(cf_case *c, cf_repo *repo, cf_source *src, cf_case_fi
 
 int cf_case_load(cf_case **out, cf_repo *repo, cf_source *src, const char *id, cf_diags *diags)
 {
+	return cf_case_load_in(out, repo, src, id, NULL, diags);
+}
+
+int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id,
+		    cf_arena *arena, cf_diags *diags)
+{
 	*out = NULL;
 	cf_case *c = calloc(1, sizeof(*c));
-	if (!c || cf_arena_new(&c->arena, 1) < 0) {
-		free(c);
+	if (!c)
 		return -1;
+	c->arena = arena;
+	if (!arena) {
+		if (cf_arena_new(&c->arena, 1) < 0) {
+			free(c);
+			return -1;
+		}
+		c->own_arena = 1;
 	}
 	c->stage = -1;
 	cf_buf dir = CF_BUF_INIT;
@@ -174,6 +186,7 @@ void cf_case_free(cf_case *c)
 {
 	if (!c)
 		return;
-	cf_arena_free(c->arena);
+	if (c->own_arena)
+		cf_arena_free(c->arena);
 	free(c);
 }

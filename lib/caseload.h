@@ -23,6 +23,7 @@ typedef struct cf_case_file {
 
 typedef struct cf_case {
 	cf_arena *arena;
+	int own_arena;
 	const char *id;		       /* the directory name */
 	const char *dir;	       /* "cases/2026-014" */
 	const cf_schema *schema;       /* NULL when the type is missing or unknown */
@@ -35,8 +36,14 @@ typedef struct cf_case {
 
 /* Lists the case ids of the repository (the directories under cases/). */
 int cf_case_ids(cf_strlist *out, cf_source *src, cf_diags *diags);
-/* Loads one case.  Returns 0 (diagnostics may have been added) or -1 when memory ran out. */
+/* Loads one case.  Returns 0 (diagnostics may have been added) or -1 when memory ran out.
+ * The case's plaintext lives in a secure arena of its own, wiped when the case is freed. */
 int cf_case_load(cf_case **out, cf_repo *repo, cf_source *src, const char *id, cf_diags *diags);
+/* The same, into the caller's secure arena (not freed with the case): commands reading many
+ * cases reuse one arena and reset (wipe) it between them, instead of mapping and unmapping
+ * guarded pages for each case. */
+int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id,
+		    cf_arena *arena, cf_diags *diags);
 /* The file with this name, or NULL. */
 const cf_case_file *cf_case_file_get(const cf_case *c, const char *name);
 /* The check context of the case's documents. */

@@ -75,7 +75,8 @@ static void check_id(const cf_case *c, cf_diags *diags)
 	}
 }
 
-void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags)
+void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
+		   cf_deadline_results *results)
 {
 	if (c->root)
 		check_id(c, diags);
@@ -90,11 +91,14 @@ void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags)
 	}
 	cf_rule_dates_order(c, diags);
 	if (env && c->deadlines) {
-		cf_deadline_results r = {NULL, 0, 0};
-		if (cf_deadlines_eval(&r, c->deadlines, c, env->calendar, env->today,
+		cf_deadline_results own = {NULL, 0, 0};
+		cf_deadline_results *r = results ? results : &own;
+		size_t first = r->n;
+		if (cf_deadlines_eval(r, c->deadlines, c, env->calendar, env->today,
 				      env->warning_days) < 0)
 			diags->oom = 1;
-		cf_deadlines_report(&r, diags);
-		cf_deadline_results_free(&r);
+		cf_deadline_results mine = {r->items + first, r->n - first, 0};
+		cf_deadlines_report(&mine, diags);
+		cf_deadline_results_free(&own);
 	}
 }

@@ -4,6 +4,7 @@
 #define CF_CHECK_H
 
 #include "caseload.h"
+#include "deadline.h"
 #include "diag.h"
 #include "rules.h"
 
@@ -14,8 +15,10 @@ typedef struct cf_check_env {
 	int warning_days;
 } cf_check_env;
 
-/* Runs every check; deadline warnings too when env is given. */
-void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags);
+/* Runs every check; deadline warnings too when env is given.  When results is not NULL, the
+ * evaluated deadlines are appended to it (status and show use them). */
+void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
+		   cf_deadline_results *results);
 
 extern const cf_rule_info cf_check_rules[];
 

@@ -11,8 +11,8 @@
 /* One open collection while events arrive: its node and the children gathered so far. */
 typedef struct frame {
 	cf_node *node;
-	cf_node **kids; /* for a map: key, value, key, value ... */
-	size_t n, cap;
+	size_t base; /* where its children start in the builder's kids stack */
+	size_t n;    /* for a map: key, value, key, value ... */
 } frame;
 
 typedef struct anchor {
@@ -29,6 +29,8 @@ typedef struct builder {
 	unsigned line_offset;
 	const cf_doc_limits *lim;
 	frame *stack;
+	cf_node **kids; /* the children of every open collection, innermost last */
+	size_t n_kids, cap_kids;
 	size_t depth, stack_cap;
 	anchor *anchors;
 	size_t n_anchors, anchors_cap;
@@ -97,36 +99,69 @@ static size_t utf8_seq(const unsigned char *p, size_t avail)
 	return n;
 }
 
-/* Refuses bytes that are not UTF-8 text, naming the line and column of the first. */
+static int is_bad_control(unsigned c)
+{
+	return c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
+/* The offset of the first byte that is not UTF-8 text, or len.  Printable ASCII, the bulk of
+ * every case file, takes one comparison a byte. */
+static size_t first_bad_byte(const unsigned char *p, size_t len, int *utf8)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = p[i];
+		if (c >= 0x20 && c < 0x7f) {
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			if (is_bad_control(c)) {
+				*utf8 = 0;
+				return i;
+			}
+			i++;
+			continue;
+		}
+		size_t n = utf8_seq(p + i, len - i);
+		if (n == 0) {
+			*utf8 = 1;
+			return i;
+		}
+		i += n;
+	}
+	return len;
+}
+
+/* Refuses bytes that are not UTF-8 text, naming the line and column of the first.  The
+ * position is worked out only when there is something to report. */
 static int check_text(builder *b)
 {
 	const unsigned char *p = (const unsigned char *)b->data;
+	int utf8 = 0;
+	size_t bad = first_bad_byte(p, b->len, &utf8);
+	if (bad == b->len)
+		return 0;
 	unsigned line = 1, col = 1;
-	for (size_t i = 0; i < b->len;) {
-		unsigned c = p[i];
-		if (c == '\n') {
+	for (size_t i = 0; i < bad;) {
+		if (p[i] == '\n') {
 			line++;
 			col = 1;
 			i++;
 			continue;
 		}
-		if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
-			fail(b, line + b->line_offset, col, "yaml/binary",
-			     "the file holds a control byte (not text)",
-			     "case files are UTF-8 text; was a binary file saved under this name?");
-			return -1;
-		}
-		size_t n = utf8_seq(p + i, b->len - i);
-		if (n == 0) {
-			fail(b, line + b->line_offset, col, "yaml/utf8",
-			     "the file is not valid UTF-8",
-			     "save the file as UTF-8 (most editors have an 'encoding' choice)");
-			return -1;
-		}
-		i += n;
+		size_t n = p[i] < 0x80 ? 1 : utf8_seq(p + i, b->len - i);
+		i += n ? n : 1;
 		col++;
 	}
-	return 0;
+	if (utf8)
+		fail(b, line + b->line_offset, col, "yaml/utf8", "the file is not valid UTF-8",
+		     "save the file as UTF-8 (most editors have an 'encoding' choice)");
+	else
+		fail(b, line + b->line_offset, col, "yaml/binary",
+		     "the file holds a control byte (not text)",
+		     "case files are UTF-8 text; was a binary file saved under this name?");
+	return -1;
 }
 
 /* When libyaml fails on a line indented with a tab, say so: YAML indents with spaces only,
@@ -172,17 +207,20 @@ static cf_node *node_new(builder *b, cf_node_kind kind, yaml_mark_t m)
 
 static int frame_push_kid(builder *b, frame *f, cf_node *kid)
 {
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		cf_node **k = realloc(f->kids, cap * sizeof(*k));
+	/* One stack for all open collections: a child's children are popped before the
+	 * child itself is pushed, so no collection needs an array of its own. */
+	if (b->n_kids == b->cap_kids) {
+		size_t cap = b->cap_kids ? b->cap_kids * 2 : 64;
+		cf_node **k = realloc(b->kids, cap * sizeof(*k));
 		if (!k) {
 			fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 			return -1;
 		}
-		f->kids = k;
-		f->cap = cap;
+		b->kids = k;
+		b->cap_kids = cap;
 	}
-	f->kids[f->n++] = kid;
+	b->kids[b->n_kids++] = kid;
+	f->n++;
 	f->node->weight = add_sat(f->node->weight, kid->weight);
 	return 0;
 }
@@ -297,6 +335,7 @@ static int close_collection(builder *b)
 {
 	frame *f = &b->stack[--b->depth];
 	cf_node *node = f->node;
+	cf_node **kids = b->kids + f->base;
 	int rc = 0;
 	if (node->kind == CF_NODE_MAP) {
 		node->n = f->n / 2;
@@ -305,8 +344,8 @@ static int close_collection(builder *b)
 			if (!node->pairs)
 				rc = -1;
 			for (size_t i = 0; rc == 0 && i < node->n; i++) {
-				node->pairs[i].key = f->kids[2 * i];
-				node->pairs[i].val = f->kids[2 * i + 1];
+				node->pairs[i].key = kids[2 * i];
+				node->pairs[i].val = kids[2 * i + 1];
 			}
 			if (rc == 0)
 				rc = check_duplicates(b, node);
@@ -316,14 +355,12 @@ static int close_collection(builder *b)
 		if (node->n) {
 			node->items = cf_arena_alloc(b->arena, node->n * sizeof(cf_node *));
 			if (node->items)
-				memcpy(node->items, f->kids, node->n * sizeof(cf_node *));
+				memcpy(node->items, kids, node->n * sizeof(cf_node *));
 			else
 				rc = -1;
 		}
 	}
-	free(f->kids);
-	f->kids = NULL;
-	f->n = f->cap = 0;
+	b->n_kids = f->base;
 	if (rc < 0) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 		return -1;
@@ -355,6 +392,7 @@ static int open_collection(builder *b, cf_node *node, const yaml_char_t *anchor_
 	frame *f = &b->stack[b->depth++];
 	memset(f, 0, sizeof(*f));
 	f->node = node;
+	f->base = b->n_kids;
 	/* The anchor is registered when the collection opens, so that an alias inside it to
 	 * itself finds it; its weight then is only what was seen so far, which is why aliases
 	 * are also bounded by the total below. */
@@ -507,8 +545,7 @@ static int run_parser(builder *b)
 
 static void builder_release(builder *b)
 {
-	while (b->depth > 0)
-		free(b->stack[--b->depth].kids);
+	free(b->kids);
 	free(b->stack);
 	for (size_t i = 0; i < b->n_anchors; i++)
 		free(b->anchors[i].name);

@@ -205,6 +205,10 @@ int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs
 	r->root = cf_strdup(root);
 	r->schema_dirs = schema_dirs;
 	r->n_schema_dirs = n_dirs;
+	if (pthread_mutex_init(&r->lock, NULL) != 0) {
+		free(r);
+		return -1;
+	}
 	if (!r->root || cf_arena_new(&r->arena, 0) < 0 || read_config(r, diags) < 0) {
 		cf_repo_free(r);
 		return -1;
@@ -213,7 +217,19 @@ int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs
 	return 0;
 }
 
+static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type,
+			     cf_diags *diags);
+
 int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = schema_get_locked(out, r, type, diags);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type,
+			     cf_diags *diags)
 {
 	*out = NULL;
 	for (size_t i = 0; i < r->n_schemas; i++) {
@@ -231,7 +247,7 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 	entry->type = cf_strdup(type);
 	entry->schema = NULL;
 	entry->broken = 0;
-	memset(&entry->deadlines, 0, sizeof(entry->deadlines));
+	entry->deadlines = NULL;
 	if (!entry->type)
 		return -1;
 	r->n_schemas++;
@@ -249,7 +265,9 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 		return -1;
 	int rc = cf_schema_load(&entry->schema, path, display_path(r, path), diags);
 	free(path);
-	if (rc == 0 && cf_deadlines_parse(&entry->deadlines, entry->schema, diags) < 0) {
+	if (rc == 0 &&
+	    (!(entry->deadlines = cf_arena_alloc(entry->schema->arena, sizeof(cf_deadlines))) ||
+	     cf_deadlines_parse(entry->deadlines, entry->schema, diags) < 0)) {
 		cf_schema_free(entry->schema);
 		entry->schema = NULL;
 		rc = -1;
@@ -264,10 +282,15 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 
 const cf_deadlines *cf_repo_deadlines(const cf_repo *r, const cf_schema *s)
 {
-	for (size_t i = 0; i < r->n_schemas; i++)
+	/* Another worker may be growing the array: read it under the lock. */
+	pthread_mutex_t *lock = (pthread_mutex_t *)&r->lock;
+	const cf_deadlines *d = NULL;
+	pthread_mutex_lock(lock);
+	for (size_t i = 0; i < r->n_schemas && !d; i++)
 		if (r->schemas[i].schema == s)
-			return &r->schemas[i].deadlines;
-	return NULL;
+			d = r->schemas[i].deadlines;
+	pthread_mutex_unlock(lock);
+	return d;
 }
 
 void cf_repo_free(cf_repo *r)
@@ -281,6 +304,7 @@ void cf_repo_free(cf_repo *r)
 	free(r->schemas);
 	cf_calendar_free(r->calendar);
 	cf_arena_free(r->arena);
+	pthread_mutex_destroy(&r->lock);
 	free(r->root);
 	free(r);
 }

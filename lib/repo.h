@@ -3,6 +3,8 @@
 #ifndef CF_REPO_H
 #define CF_REPO_H
 
+#include <pthread.h>
+
 #include "arena.h"
 #include "calendar.h"
 #include "deadline.h"
@@ -17,7 +19,7 @@ typedef struct cf_repo_schema {
 	char *type;
 	cf_schema *schema; /* NULL when it could not be loaded (reported once) */
 	int broken;	   /* found but malformed */
-	cf_deadlines deadlines;
+	cf_deadlines *deadlines; /* in the schema's arena: stays put while schemas grows */
 } cf_repo_schema;
 
 typedef struct cf_repo {
@@ -34,6 +36,7 @@ typedef struct cf_repo {
 	size_t n_schema_dirs;
 	cf_repo_schema *schemas;
 	size_t n_schemas;
+	pthread_mutex_t lock; /* schemas load on first use, from any worker thread */
 } cf_repo;
 
 /* Finds the repository at or above start: the nearest directory with .casefile/config.yaml.

@@ -662,10 +662,17 @@ int cf_schema_reached(const cf_schema *s, const cf_node *case_root, int current,
 	return 1;
 }
 
+int cf_path_match(const char *pattern, const char *path)
+{
+	if (!strpbrk(pattern, "*?["))
+		return strcmp(pattern, path) == 0;
+	return fnmatch(pattern, path, FNM_PATHNAME) == 0;
+}
+
 const cf_docspec *cf_schema_docspec(const cf_schema *s, const char *relpath)
 {
 	for (size_t i = 0; i < s->n_docs; i++)
-		if (fnmatch(s->docs[i].pattern, relpath, FNM_PATHNAME) == 0)
+		if (cf_path_match(s->docs[i].pattern, relpath))
 			return &s->docs[i];
 	return NULL;
 }
@@ -897,7 +904,16 @@ static void check_map(checker *C, const cf_field *f, const cf_node *n, const cf_
 		      cf_buf *path)
 {
 	size_t mark = path->len;
-	char *here = cf_strndup(cf_buf_cstr(path), mark);
+	/* The path of this mapping, for messages; copied because the buffer grows below. Most
+	 * mappings have nothing to report, so it is a small stack copy, not an allocation. */
+	char here_buf[256];
+	char *here = here_buf;
+	if (mark < sizeof(here_buf)) {
+		memcpy(here_buf, cf_buf_cstr(path), mark);
+		here_buf[mark] = '\0';
+	} else if (!(here = cf_strndup(cf_buf_cstr(path), mark))) {
+		return;
+	}
 	if (!f->open) {
 		for (size_t i = 0; i < n->n; i++) {
 			const cf_node *key = n->pairs[i].key;
@@ -923,7 +939,8 @@ static void check_map(checker *C, const cf_field *f, const cf_node *n, const cf_
 	path->len = mark;
 	if (path->ptr)
 		path->ptr[mark] = '\0';
-	free(here);
+	if (here != here_buf)
+		free(here);
 }
 
 /* A label for a list item in messages: its ref or id when it has one, else its position.

@@ -132,6 +132,9 @@ void cf_schema_free(cf_schema *s);
 int cf_schema_stage_index(const cf_schema *s, const char *stage);
 /* Has a case at stage `current` passed through stage `target`?  (Skips applied.) */
 int cf_schema_reached(const cf_schema *s, const cf_node *case_root, int current, int target);
+/* Does a case file's path match a document pattern ('*' within one segment)?  Literal names
+ * are compared directly; only patterns go through fnmatch. */
+int cf_path_match(const char *pattern, const char *path);
 /* The document spec a file of the case directory (relative path) falls under, or NULL. */
 const cf_docspec *cf_schema_docspec(const cf_schema *s, const char *relpath);
 /* Finds the field spec at a dotted path under a map spec. */

@@ -75,7 +75,10 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
 			continue;
 		char *full = cf_path_join(p, ent->d_name);
 		struct stat st;
-		if (full && lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+		if (ent->d_type == DT_DIR)
+			rc = cf_strlist_add(out, ent->d_name);
+		else if (ent->d_type == DT_UNKNOWN && full && lstat(full, &st) == 0 &&
+			 S_ISDIR(st.st_mode))
 			rc = cf_strlist_add(out, ent->d_name);
 		free(full);
 	}
@@ -123,9 +126,17 @@ static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_s
 		char *full = cf_path_join(p, ent->d_name);
 		char *rel = cf_path_join(rel_dir, ent->d_name);
 		struct stat st;
+		memset(&st, 0, sizeof(st));
+		/* readdir says what an entry is on most file systems; lstat only when it
+		 * does not (DT_UNKNOWN), to spare a system call per file. */
+		int known = ent->d_type == DT_REG || ent->d_type == DT_DIR || ent->d_type == DT_LNK;
+		if (known)
+			st.st_mode = ent->d_type == DT_REG   ? S_IFREG
+				     : ent->d_type == DT_DIR ? S_IFDIR
+							     : S_IFLNK;
 		if (!full || !rel) {
 			rc = -1;
-		} else if (lstat(full, &st) < 0) {
+		} else if (!known && lstat(full, &st) < 0) {
 			cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/read",
 				     "cannot read: %s", strerror(errno));
 		} else if (S_ISLNK(st.st_mode)) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "caseload.h"
 #include "check.h"
 #include "cli.h"
@@ -75,6 +76,14 @@ static void format_text(cf_buf *out, const cf_diags *d, size_t cases)
 	cf_buf_printf(out, " in %zu case%s\n", cases, cases == 1 ? "" : "s");
 }
 
+/* Runs on a worker thread: everything it touches belongs to this case. */
+static int check_one(const cf_case *c, cf_diags *diags, size_t index, void *arg)
+{
+	(void)index;
+	cf_check_case(c, arg, diags, NULL);
+	return diags->oom ? -1 : 0;
+}
+
 int cmd_check(int argc, char **argv, const cf_cli *cli)
 {
 	int json = 0;
@@ -114,6 +123,7 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 	}
 	cf_check_env env = {repo->calendar, today, repo->warning_days};
 	cf_source *src = NULL;
+	cf_diags *per_case = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_strlist ids = CF_STRLIST_INIT;
 	if (cf_source_open_workdir(&src, repo->root) < 0) {
@@ -140,17 +150,14 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 			free(id);
 	}
 
-	for (size_t i = 0; i < ids.n; i++) {
-		cf_case *c;
-		cf_diags_set_case(&diags, ids.items[i]);
-		if (cf_case_load(&c, repo, src, ids.items[i], &diags) < 0) {
-			fprintf(stderr, "casefile: check: out of memory\n");
-			rc = CF_EXIT_USAGE;
-			goto out;
-		}
-		cf_check_case(c, &env, &diags);
-		cf_case_free(c);
+	per_case = calloc(ids.n ? ids.n : 1, sizeof(*per_case));
+	if (!per_case || cf_batch_run(repo, src, &ids, cli_threads(), check_one, &env, per_case) < 0) {
+		fprintf(stderr, "casefile: check: out of memory\n");
+		rc = CF_EXIT_USAGE;
+		goto out;
 	}
+	for (size_t i = 0; i < ids.n; i++)
+		cf_diags_move(&diags, &per_case[i]);
 print:
 	cf_diags_sort(&diags);
 	cf_buf out = CF_BUF_INIT;
@@ -174,6 +181,9 @@ out:
 	cf_strlist_free(&ids);
 	cf_strlist_free(&named);
 	cf_diags_free(&diags);
+	for (size_t i = 0; per_case && i < ids.n; i++)
+		cf_diags_free(&per_case[i]);
+	free(per_case);
 	cf_source_free(src);
 	cf_repo_free(repo);
 	return rc;

@@ -29,6 +29,13 @@ int cli_today(cf_date *out, const char *cmd, const char *as_of)
 	return 0;
 }
 
+unsigned cli_threads(void)
+{
+	const char *s = getenv("CASEFILE_THREADS");
+	long n = s ? strtol(s, NULL, 10) : 0;
+	return n > 0 && n <= 64 ? (unsigned)n : 0;
+}
+
 int cli_is_help(const char *arg)
 {
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;

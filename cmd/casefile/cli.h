@@ -25,6 +25,8 @@ typedef struct cf_cli {
 
 int cmd_check(int argc, char **argv, const cf_cli *cli);
 int cmd_explain(int argc, char **argv, const cf_cli *cli);
+int cmd_show(int argc, char **argv, const cf_cli *cli);
+int cmd_status(int argc, char **argv, const cf_cli *cli);
 int cmd_holidays(int argc, char **argv, const cf_cli *cli);
 int cmd_workdays(int argc, char **argv, const cf_cli *cli);
 
@@ -42,6 +44,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * CASEFILE_TODAY from the environment (for tests), else today's local date.  Prints what is
  * wrong and returns CF_EXIT_USAGE, or 0. */
 int cli_today(cf_date *out, const char *cmd, const char *as_of);
+/* Worker threads for commands that read every case: CASEFILE_THREADS when set (tests and
+ * benchmarks compare 1 with many), else 0 (as many as help). */
+unsigned cli_threads(void);
 /* True when arg is -h or --help. */
 int cli_is_help(const char *arg);
 /* Writes all of buf to stdout; 0 or -1 (a closed pipe, a full disk). */

@@ -1,6 +1,5 @@
 #include "rules/dates.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +40,7 @@ static size_t resolve(const cf_case *c, const cf_order_ref *ref, dated *out, cha
 	for (size_t i = 0; i < c->n_files && n < MAX_VALUES; i++) {
 		const cf_case_file *f = &c->files[i];
 		const char *pattern = ref->file ? ref->file : "case.yaml";
-		if (!f->doc || !f->doc->root || fnmatch(pattern, f->name, FNM_PATHNAME) != 0)
+		if (!f->doc || !f->doc->root || !cf_path_match(pattern, f->name))
 			continue;
 		const cf_node *v = cf_node_path(f->doc->root, ref->path);
 		const char *s = cf_node_str(v);

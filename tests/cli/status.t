@@ -1,0 +1,117 @@
+#!/bin/sh
+# casefile status and show, as the business office sees them: the table, every format read
+# back by a standard tool, the filters, -o, and one case for the meeting.
+CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
+CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+repo="$CF_SRCDIR/example-repo"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi; }
+same() { # same FILE-GOT FILE-WANT DESC
+	if cmp -s "$1" "$2"; then ok "$3"; else
+		nok "$3"
+		diff "$2" "$1" | sed 's/^/# /'
+	fi
+}
+st() { CASEFILE_TODAY=2026-11-24 NO_COLOR=1 "$CASEFILE" -C "$repo" status "$@"; }
+
+echo "1..23"
+
+st >"$tmp/out.txt" 2>"$tmp/err"
+check $? "status exits 0"
+cat >"$tmp/want.txt" <<'TXT'
+Northdale Safeguarding Children Partnership: open cases as of 2026-11-24
+
+CASE      TITLE           ROUTE         STAGE         OPEN  NEXT DEADLINE                       DUE         WORKING DAYS  RAG    ERR  WARN  ACTIONS
+2025-011  Child K         notification  publication    294  LCSPR completed and published       2026-04-30   145 overdue  red      2     1        0
+2025-006  Child F         notification  embedding      373  R1.2: Action of the plan completed  2026-10-30    17 overdue  red      1     2        1
+2026-007  Child G         notification  review         148  LCSPR completed and published       2026-11-28        3 left  amber    2     2        0
+2026-011  Child M         notification  rapid-review     6  Rapid review meeting held           2026-12-03        7 left  green    0     0        0
+2026-004  Child D         notification  review         116  LCSPR completed and published       2027-01-06       28 left  green    0     0        0
+2026-002  Child B         notification  report         196  -                                                             green    3     1        0
+2026-009  Child J         referral      scoping         94  -                                                             green    0     2        0
+
+7 cases: 2 red, 1 amber, 4 green; 2 overdue deadlines (1 action); 8 errors, 8 warnings
+TXT
+same "$tmp/out.txt" "$tmp/want.txt" "the text table: overdue first, then by working days left"
+
+grep -q '2026-001' "$tmp/out.txt"
+check $((! $?)) "a closed case is not listed without --all"
+st --all | grep -q '^2026-001  Child A  *notification  closed'
+check $? "--all lists the closed case"
+
+st --color always | grep -q "$(printf '\033')\[1;31mred"
+check $? "--color always paints red marks"
+st --color never | grep -q "$(printf '\033')"
+check $((! $?)) "--color never has no escape codes"
+
+st --format csv >"$tmp/s.csv"
+python3 - "$tmp/s.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+assert len(rows) == 7, rows
+assert rows[0]['case'] == '2025-011' and rows[0]['overdue_by'] == '145' and rows[0]['rag'] == 'red'
+assert rows[3]['working_days_left'] == '7' and rows[3]['next_deadline'] == 'rapid-review-meeting'
+PY
+check $? "csv parses with python's csv module, with the right values"
+
+st --format tsv | python3 -c "import csv,sys; r=list(csv.reader(sys.stdin, delimiter='\t')); assert len(r)==8 and len(set(map(len,r)))==1, r"
+check $? "tsv parses, every row with the same columns"
+
+st --format json >"$tmp/s.json"
+python3 -m json.tool "$tmp/s.json" >/dev/null
+check $? "json is valid (python3 -m json.tool)"
+python3 -c "
+import json,sys
+d=json.load(open('$tmp/s.json'))
+assert d['as_of']=='2026-11-24' and d['totals']['red']==2 and len(d['cases'])==7
+assert d['cases'][0]['next_deadline']['working_days']==-145
+"
+check $? "json holds the as-of date, totals and signed working days"
+
+st --format md | grep -q '^| 2025-011 | Child K | notification | publication | 294 |'
+check $? "md is a Markdown table"
+
+st --format html >"$tmp/s.html"
+check $? "html renders"
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --html --noout "$tmp/s.html" 2>"$tmp/xml.err" && [ ! -s "$tmp/xml.err" ]
+	check $? "html is well-formed (xmllint --html)"
+else
+	n=$((n + 1)); echo "ok $n # SKIP no xmllint"
+fi
+
+st -o "$tmp/report.csv" && python3 -c "import csv; assert len(list(csv.reader(open('$tmp/report.csv'))))==8"
+check $? "-o FILE takes the format from the extension"
+[ "$(stat -c %a "$tmp/report.csv")" = 640 ]
+check $? "-o writes a file not readable by others"
+st -o "$tmp/report.xyz" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "cannot tell the format" "$tmp/err"
+check $? "an unknown extension is a usage error"
+
+[ "$(st --stage review --format csv | wc -l)" = 3 ]
+check $? "--stage filters"
+[ "$(st --route referral --format csv | tail -n +2 | cut -d, -f1)" = 2026-009 ]
+check $? "--route filters"
+[ "$(st --overdue --format csv | tail -n +2 | cut -d, -f1 | tr '\n' ' ')" = "2025-011 2025-006 " ]
+check $? "--overdue keeps the red cases"
+
+st --as-of 2026-02-30 2>"$tmp/err"
+[ $? = 2 ] && grep -q "'2026-02-30' is not a date" "$tmp/err"
+check $? "a bad --as-of is a usage error"
+
+a=$(CASEFILE_THREADS=1 st --format json | md5sum)
+b=$(CASEFILE_THREADS=4 st --format json | md5sum)
+[ "$a" = "$b" ]
+check $? "one worker thread or four give the same report"
+
+CASEFILE_TODAY=2026-11-24 "$CASEFILE" -C "$repo" show 2025-006 >"$tmp/show.txt"
+[ $? = 1 ] && grep -q '^  R1.2     Action of the plan completed             due 2026-10-30  OVERDUE by 17 working days$' "$tmp/show.txt" &&
+	grep -q '^  lcspr-completion       due 2026-01-24  met on 2026-01-22$' "$tmp/show.txt" &&
+	grep -q '^  2025-06-19  rapid review meeting$' "$tmp/show.txt"
+check $? "show lists milestones, deadlines with their state, open items (exit 1: it has errors)"
+"$CASEFILE" -C "$repo" show 2099-001 2>/dev/null
+check $(($? != 2)) "show of an unknown case is a usage error"
