@@ -68,9 +68,34 @@ void cf_buf_printf(cf_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The length of a valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80				   ? 1
+		   : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2
+		   : (p[0] & 0xf0) == 0xe0		   ? 3
+		   : (p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4 ? 4
+							   : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 void cf_buf_put_json_str(cf_buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			/* JSON is UTF-8: a stray byte becomes U+FFFD rather than invalid output. */
+			size_t n = utf8_len(p);
+			if (n == 0) {
+				cf_buf_puts(b, "\\ufffd");
+			} else {
+				cf_buf_put(b, p, n);
+				p += n - 1;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			cf_buf_puts(b, "\\\"");

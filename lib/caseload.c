@@ -89,8 +89,8 @@ int cf_case_load(cf_case **out, cf_repo *repo, cf_source *src, const char *id, c
 	return cf_case_load_in(out, repo, src, id, NULL, diags);
 }
 
-int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id,
-		    cf_arena *arena, cf_diags *diags)
+int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id, cf_arena *arena,
+		    cf_diags *diags)
 {
 	*out = NULL;
 	cf_case *c = calloc(1, sizeof(*c));
@@ -111,7 +111,12 @@ int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id
 	c->dir = cf_arena_strdup(c->arena, cf_buf_cstr(&dir));
 	cf_buf_free(&dir);
 	cf_strlist names = CF_STRLIST_INIT;
-	if (!c->id || !c->dir || cf_source_list_files(src, c->dir, &names, diags) < 0)
+	if (!c->id || !c->dir)
+		goto fail;
+	/* A directory that cannot be listed is reported by the source; the case then has
+	 * no files, which the checks report in turn. */
+	cf_source_list_files(src, c->dir, &names, diags);
+	if (diags->oom)
 		goto fail;
 
 	c->files = cf_arena_alloc(c->arena, (names.n ? names.n : 1) * sizeof(*c->files));
@@ -133,6 +138,10 @@ int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id
 	cf_strlist_free(&names);
 
 	cf_case_file *case_file = (cf_case_file *)cf_case_file_get(c, "case.yaml");
+	if (!case_file && cf_diags_has_file_rule(diags, c->dir, "source/")) {
+		*out = c; /* the source said why the directory was not read */
+		return 0;
+	}
 	if (!case_file) {
 		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, c->dir, 0, 0, "schema/missing-file",
 					  "the case has no case.yaml");

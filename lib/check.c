@@ -33,6 +33,11 @@ static void check_required_files(const cf_case *c, const cf_check_ctx *ctx, cf_d
 			continue;
 		cf_buf path = CF_BUF_INIT;
 		cf_buf_printf(&path, "%s/%s", c->dir, spec->pattern);
+		/* the source already said why it was not read (a link, unreadable) */
+		if (cf_diags_has_file_rule(diags, cf_buf_cstr(&path), "source/")) {
+			cf_buf_free(&path);
+			continue;
+		}
 		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, cf_buf_cstr(&path), 0, 0,
 					  "schema/missing-file", "'%s' is required", spec->pattern);
 		if (spec->required_from >= 0)

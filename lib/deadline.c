@@ -371,6 +371,13 @@ static void eval_single(cf_deadline_results *out, const cf_deadline_spec *s, con
 	}
 	if (s->n_min >= 0 && !s->before)
 		r.earliest = span_add(cal, a.date, s->n_min, s->unit);
+	if (r.due == CF_DATE_NONE) {
+		/* Past the calendar's end (year 9999): nothing sensible to say about it. */
+		r.state = CF_DL_PENDING;
+		if (push(out, &r) < 0)
+			*oom = 1;
+		return;
+	}
 	if (find_ref(&m, c, &s->excused_by) == 0) {
 		r.state = CF_DL_EXCUSED;
 		r.done = m.date;
@@ -575,8 +582,8 @@ void cf_deadlines_report(const cf_deadline_results *r, cf_diags *diags)
 
 const char *cf_deadline_state_name(cf_deadline_state st)
 {
-	static const char *const names[] = {"pending",  "met",	    "met-late", "excused",
-					    "open",	  "due-soon", "overdue",  "met-early"};
+	static const char *const names[] = {"pending", "met",	   "met-late", "excused",
+					    "open",    "due-soon", "overdue",  "met-early"};
 	return names[st];
 }
 

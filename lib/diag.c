@@ -147,6 +147,16 @@ int cf_diags_has_rule(const cf_diags *d, const char *rule)
 	return 0;
 }
 
+int cf_diags_has_file_rule(const cf_diags *d, const char *file, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	for (size_t i = 0; i < d->len; i++)
+		if (strcmp(d->items[i].file, file) == 0 &&
+		    strncmp(d->items[i].rule, prefix, n) == 0)
+			return 1;
+	return 0;
+}
+
 const char *cf_severity_name(cf_severity sev)
 {
 	switch (sev) {

@@ -58,6 +58,8 @@ size_t cf_diags_count(const cf_diags *d, cf_severity sev);
 /* True when any diagnostic of the given rule id (or id prefix ending in '/') is present. */
 int cf_diags_has_rule(const cf_diags *d, const char *rule);
 
+/* True when a diagnostic of file has a rule starting with prefix. */
+int cf_diags_has_file_rule(const cf_diags *d, const char *file, const char *prefix);
 /* Appends one diagnostic in the text form of DESIGN.md §5 (with its hint line). */
 void cf_diag_format_text(cf_buf *out, const cf_diag *diag);
 /* Appends {"file":...,"line":...,...} for one diagnostic. */

@@ -415,6 +415,21 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
 		return -1;
 	}
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	/* The raw bytes were checked, but a quoted scalar can write control characters as
+	 * escapes ("\0", "\e"): a NUL would cut the value short for every check that reads it
+	 * ("notification\0 and more" read as "notification"), an ESC would reach a terminal. */
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned char c = (unsigned char)n->str[i];
+		if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+			cf_diag *d = cf_diags_add(
+			    b->diags, CF_SEV_ERROR, b->name, n->line, n->col, "yaml/binary",
+			    "a value holds a control character (written as an "
+			    "escape)");
+			cf_diag_hint(b->diags, d, "remove the escape sequence from the value");
+			b->failed = 1;
+			return -1;
+		}
+	}
 	if (ev->data.scalar.anchor && add_anchor(b, (const char *)ev->data.scalar.anchor, n) < 0) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 		return -1;
@@ -462,20 +477,30 @@ static int on_alias(builder *b, const yaml_event_t *ev)
 
 static void report_libyaml_error(builder *b, const yaml_parser_t *p)
 {
+	/* "while scanning a quoted scalar / simple key": the token began at context_mark, and
+	 * that is where the mistake is (an unclosed quote, a key without ':'); problem_mark is
+	 * where libyaml gave up, often lines later.  Other contexts ("while parsing a block
+	 * mapping") point at the start of the mapping, so the problem mark is better there. */
 	yaml_mark_t m = p->problem_mark;
-	unsigned line = mark_line(b, m);
-	if (report_tab(b, line - b->line_offset))
+	int scanning = p->context && strncmp(p->context, "while scanning", 14) == 0;
+	if (report_tab(b, mark_line(b, p->problem_mark) - b->line_offset))
 		return;
+	if (scanning)
+		m = p->context_mark;
+	unsigned line = mark_line(b, m);
 	cf_buf msg = CF_BUF_INIT;
 	cf_buf_puts(&msg, p->problem ? p->problem : "the YAML cannot be read");
-	if (p->context) {
-		cf_buf_printf(&msg, " (%s at line %u)", p->context, mark_line(b, p->context_mark));
-	}
+	if (p->context)
+		cf_buf_printf(&msg, " (%s)", p->context);
+	const char *hint = "check the indentation and the ':' after each key on this line and "
+			   "the one above";
+	if (p->context && strstr(p->context, "quoted scalar"))
+		hint = "the quote opened here is never closed: add the closing quote";
+	else if (p->context && strstr(p->context, "simple key"))
+		hint = "a key needs ':' after it (key: value)";
 	cf_diag *d = cf_diags_add(b->diags, CF_SEV_ERROR, b->name, line, mark_col(m), "yaml/syntax",
 				  "%s", cf_buf_cstr(&msg));
-	cf_diag_hint(
-	    b->diags, d,
-	    "check the indentation and the ':' after each key on this line and the one above");
+	cf_diag_hint(b->diags, d, "%s", hint);
 	cf_buf_free(&msg);
 	b->failed = 1;
 }
@@ -618,7 +643,8 @@ static cf_doc_limits effective_limits(const cf_doc_limits *lim)
 void cf_doc_report_too_large(cf_diags *diags, const char *name, size_t size, size_t max)
 {
 	cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, name, 0, 0, "yaml/too-large",
-				  "the file is %zu bytes, over the limit of %zu", size, max);
+				  "the file is %.1f MiB, over the limit of %.1f MiB",
+				  (double)size / (1024 * 1024), (double)max / (1024 * 1024));
 	cf_diag_hint(diags, d, "case files are small text files; attachments belong elsewhere");
 }
 
@@ -650,7 +676,7 @@ int cf_doc_parse_yaml(cf_doc **out, cf_arena *arena, const char *name, const cha
 	if (is_blank_or_comments(data, len)) {
 		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, name, 0, 0, "yaml/empty",
 					  "the file is empty");
-		cf_diag_hint(diags, d, "fill it in, or delete it if the case does not need it");
+		cf_diag_hint(diags, d, "fill it in (casefile new writes templates of every file)");
 		return -1;
 	}
 	if (parse_yaml_part(doc, arena, name, data, len, 0, &lim, diags) < 0)
@@ -686,6 +712,15 @@ int cf_doc_parse_markdown(cf_doc **out, cf_arena *arena, const char *name, const
 	*out = NULL;
 	if (start_doc(&doc, arena, name, len, &lim, diags) < 0)
 		return -1;
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		/* Reported, and read past, so the front matter behind it is still found. */
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, name, 1, 1, "yaml/bom",
+					  "the file starts with a byte-order mark");
+		cf_diag_hint(diags, d, "save the file as UTF-8 without a BOM");
+		cf_doc *rest;
+		cf_doc_parse_markdown(&rest, arena, name, data + 3, len - 3, limits, diags);
+		return -1;
+	}
 	const char *end = data + len, *next;
 	size_t n = line_len(data, end, &next);
 	if (!is_fence(data, n, 0)) {

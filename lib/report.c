@@ -249,9 +249,9 @@ int cf_status_format_parse(cf_status_format *out, const char *s, int is_path)
 	static const struct {
 		const char *word;
 		cf_status_format fmt;
-	} names[] = {{"text", CF_STATUS_TEXT}, {"txt", CF_STATUS_TEXT}, {"md", CF_STATUS_MD},
-		     {"markdown", CF_STATUS_MD},   {"csv", CF_STATUS_CSV},  {"tsv", CF_STATUS_TSV},
-		     {"json", CF_STATUS_JSON},     {"html", CF_STATUS_HTML}, {"htm", CF_STATUS_HTML}};
+	} names[] = {{"text", CF_STATUS_TEXT},	 {"txt", CF_STATUS_TEXT},  {"md", CF_STATUS_MD},
+		     {"markdown", CF_STATUS_MD}, {"csv", CF_STATUS_CSV},   {"tsv", CF_STATUS_TSV},
+		     {"json", CF_STATUS_JSON},	 {"html", CF_STATUS_HTML}, {"htm", CF_STATUS_HTML}};
 	if (is_path) {
 		const char *dot = strrchr(s, '.');
 		const char *slash = strrchr(s, '/');
@@ -388,10 +388,10 @@ static void render_text(cf_buf *out, const cf_status *st, int color)
 		const char *name;
 		size_t w;
 		int right;
-	} cols[] = {{"CASE", 8, 0},	  {"TITLE", 14, 0},	     {"ROUTE", 12, 0},
-		    {"STAGE", 12, 0},	  {"OPEN", 4, 1},	     {"NEXT DEADLINE", 34, 0},
-		    {"DUE", 10, 0},	  {"WORKING DAYS", 12, 1},  {"RAG", 5, 0},
-		    {"ERR", 3, 1},	  {"WARN", 4, 1},	     {"ACTIONS", 7, 1}};
+	} cols[] = {{"CASE", 8, 0},   {"TITLE", 14, 0},	       {"ROUTE", 12, 0},
+		    {"STAGE", 12, 0}, {"OPEN", 4, 1},	       {"NEXT DEADLINE", 34, 0},
+		    {"DUE", 10, 0},   {"WORKING DAYS", 12, 1}, {"RAG", 5, 0},
+		    {"ERR", 3, 1},    {"WARN", 4, 1},	       {"ACTIONS", 7, 1}};
 	size_t ncols = sizeof(cols) / sizeof(*cols);
 	for (size_t i = 0; i < ncols; i++) {
 		cell(out, cols[i].name, cols[i].w, cols[i].right);
@@ -479,9 +479,10 @@ static void render_md(cf_buf *out, const cf_status *st)
 		md_cell(out, r->has_next ? r->next_title : (r->locked ? "(no key)" : "-"));
 		md_cell(out, due);
 		md_cell(out, left);
-		md_cell(out, r->locked ? "" : (r->rag == 'R'	 ? "**red**"
-					       : r->rag == 'A' ? "*amber*"
-							       : "green"));
+		md_cell(out, r->locked ? ""
+				       : (r->rag == 'R'	  ? "**red**"
+					  : r->rag == 'A' ? "*amber*"
+							  : "green"));
 		md_cell(out, r->locked ? "" : n[0]);
 		md_cell(out, r->locked ? "" : n[1]);
 		md_cell(out, r->locked ? "" : n[2]);
@@ -505,11 +506,22 @@ static void sep_field(cf_buf *out, const char *s, int tsv, int last)
 
 static void render_sep(cf_buf *out, const cf_status *st, int tsv)
 {
-	static const char *const header[] = {
-		"case",		"title",	 "route",	"stage",	"working_days_open",
-		"next_deadline", "next_deadline_title", "next_due", "working_days_left",
-		"overdue_by",	"rag",		 "errors",	"warnings",	"overdue_deadlines",
-		"overdue_actions", "locked"};
+	static const char *const header[] = {"case",
+					     "title",
+					     "route",
+					     "stage",
+					     "working_days_open",
+					     "next_deadline",
+					     "next_deadline_title",
+					     "next_due",
+					     "working_days_left",
+					     "overdue_by",
+					     "rag",
+					     "errors",
+					     "warnings",
+					     "overdue_deadlines",
+					     "overdue_actions",
+					     "locked"};
 	size_t nh = sizeof(header) / sizeof(*header);
 	for (size_t i = 0; i < nh; i++)
 		sep_field(out, header[i], tsv, i + 1 == nh);
@@ -589,7 +601,8 @@ static void render_json(cf_buf *out, const cf_status *st)
 			json_str(out, "due", d, 1);
 			json_str(out, "state", cf_deadline_state_name(r->next_state), 1);
 			cf_buf_printf(out, ",\"working_days\":%d}",
-				      r->next_state == CF_DL_OVERDUE ? -r->next_days : r->next_days);
+				      r->next_state == CF_DL_OVERDUE ? -r->next_days
+								     : r->next_days);
 		} else {
 			cf_buf_puts(out, ",\"next_deadline\":null");
 		}

@@ -75,10 +75,12 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
 			continue;
 		char *full = cf_path_join(p, ent->d_name);
 		struct stat st;
-		if (ent->d_type == DT_DIR)
-			rc = cf_strlist_add(out, ent->d_name);
-		else if (ent->d_type == DT_UNKNOWN && full && lstat(full, &st) == 0 &&
-			 S_ISDIR(st.st_mode))
+		/* A link is listed too, so that the case it claims to be is reported as a link
+		 * rather than silently skipped; it is never followed (cf_source_list_files). */
+		int is_dir = ent->d_type == DT_DIR || ent->d_type == DT_LNK;
+		if (ent->d_type == DT_UNKNOWN && full && lstat(full, &st) == 0)
+			is_dir = S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode);
+		if (is_dir)
 			rc = cf_strlist_add(out, ent->d_name);
 		free(full);
 	}
@@ -86,6 +88,31 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
 	free(p);
 	cf_strlist_sort(out);
 	return rc;
+}
+
+/* File names end up in diagnostics, on terminals and in JSON: they must be plain text. */
+static int name_is_text(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		size_t n = (*p & 0xe0) == 0xc0	 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4
+						 : 0;
+		if (n == 0 || (n == 2 && *p < 0xc2))
+			return 0;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
 }
 
 static void report_link(cf_source *s, const char *full, const char *rel, cf_diags *diags)
@@ -147,6 +174,11 @@ static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_s
 					     "directories nested too deeply (not read)");
 			else
 				rc = walk(s, rel, strip, depth + 1, out, diags);
+		} else if (!name_is_text(ent->d_name)) {
+			cf_diags_add(
+			    diags, CF_SEV_ERROR, rel_dir, 0, 0, "source/name",
+			    "a file whose name is not UTF-8 text or holds control characters "
+			    "(not read)");
 		} else if (S_ISREG(st.st_mode)) {
 			/* Editors leave backups and swap files; they are not case files. */
 			size_t len = strlen(ent->d_name);
@@ -169,6 +201,22 @@ static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_s
 
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
 {
+	/* opendir follows a link: a case directory that is one would be read from wherever it
+	 * points, outside the repository perhaps.  Refuse it here. */
+	char *p = abs_path(s, dir);
+	struct stat st;
+	if (p && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+		report_link(s, p, dir, diags);
+		free(p);
+		return 0;
+	}
+	if (p && lstat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		cf_diags_add(diags, CF_SEV_ERROR, dir, 0, 0, "source/special",
+			     "not a directory: a case is a directory of files");
+		free(p);
+		return 0;
+	}
+	free(p);
 	int rc = walk(s, dir, strlen(dir) + 1, 0, out, diags);
 	cf_strlist_sort(out);
 	return rc;

@@ -49,6 +49,12 @@ const char *cf_suggest(const char *word, const char *const *candidates, size_t n
 	size_t best_d = limit + 1;
 	for (size_t i = 0; i < n; i++) {
 		size_t d = cf_edit_distance(word, candidates[i], limit);
+		/* "boolean" for "bool", "notif" for "notification": a word that one of the
+		 * candidates begins (or that begins one) is a likely meaning, however far apart. */
+		size_t lc = strlen(candidates[i]);
+		size_t shorter = len < lc ? len : lc;
+		if (d > limit && shorter >= 3 && strncmp(word, candidates[i], shorter) == 0)
+			d = limit;
 		if (d < best_d) {
 			best_d = d;
 			best = candidates[i];

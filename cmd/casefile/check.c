@@ -137,9 +137,18 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 			goto print;
 		}
 	}
+	cf_strlist all = CF_STRLIST_INIT;
+	if (named.n && cf_case_ids(&all, src, &diags) < 0) {
+		cf_strlist_free(&all);
+		rc = CF_EXIT_USAGE;
+		goto print;
+	}
 	for (size_t i = 0; i < named.n; i++) {
 		char *id = NULL;
-		if (resolve_case(&id, repo, src, named.items[i]) < 0) {
+		if (resolve_case(&id, repo, src, named.items[i]) < 0 ||
+		    !cf_strlist_contains(&all, id)) {
+			free(id);
+			cf_strlist_free(&all);
 			rc = cli_usage("check", "'%s' is not a case of the repository at %s",
 				       named.items[i], repo->root);
 			goto out;
@@ -149,9 +158,11 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 		else
 			free(id);
 	}
+	cf_strlist_free(&all);
 
 	per_case = calloc(ids.n ? ids.n : 1, sizeof(*per_case));
-	if (!per_case || cf_batch_run(repo, src, &ids, cli_threads(), check_one, &env, per_case) < 0) {
+	if (!per_case ||
+	    cf_batch_run(repo, src, &ids, cli_threads(), check_one, &env, per_case) < 0) {
 		fprintf(stderr, "casefile: check: out of memory\n");
 		rc = CF_EXIT_USAGE;
 		goto out;
@@ -178,12 +189,12 @@ print:
 			rc = CF_EXIT_ERRORS;
 	}
 out:
-	cf_strlist_free(&ids);
-	cf_strlist_free(&named);
-	cf_diags_free(&diags);
 	for (size_t i = 0; per_case && i < ids.n; i++)
 		cf_diags_free(&per_case[i]);
 	free(per_case);
+	cf_strlist_free(&ids);
+	cf_strlist_free(&named);
+	cf_diags_free(&diags);
 	cf_source_free(src);
 	cf_repo_free(repo);
 	return rc;

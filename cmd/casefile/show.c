@@ -86,7 +86,8 @@ static void state_words(cf_buf *out, const cf_deadline_result *x)
 		cf_buf_printf(out, "OVERDUE by %d working day%s", x->days, x->days == 1 ? "" : "s");
 		break;
 	case CF_DL_DUE_SOON:
-		cf_buf_printf(out, "due soon: %d working day%s left", x->days, x->days == 1 ? "" : "s");
+		cf_buf_printf(out, "due soon: %d working day%s left", x->days,
+			      x->days == 1 ? "" : "s");
 		break;
 	default:
 		cf_buf_printf(out, "open: %d working day%s left", x->days, x->days == 1 ? "" : "s");
@@ -110,7 +111,8 @@ static void deadlines(cf_buf *out, const cf_deadline_results *r, int items)
 		if (x->due != CF_DATE_NONE)
 			cf_date_format(due, x->due);
 		if (items)
-			cf_buf_printf(out, "  %-8s %-40s due %-10s  ", x->label, x->spec->title, due);
+			cf_buf_printf(out, "  %-8s %-40s due %-10s  ", x->label, x->spec->title,
+				      due);
 		else
 			cf_buf_printf(out, "  %-22s due %-10s  ", x->spec->id, due);
 		state_words(out, x);

@@ -13,22 +13,22 @@
 #include "source.h"
 
 static const char usage_text[] =
-	"usage: casefile status [--format F] [-o FILE] [--as-of DATE] [--all]\n"
-	"                       [--stage STAGE] [--route ROUTE] [--overdue] [--color WHEN]\n"
-	"\n"
-	"One row per open case: id, title, route, stage, working days open, the next deadline\n"
-	"(its due date and working days left, or overdue by), a RAG mark (red: overdue, amber:\n"
-	"due within the warning window, green), error and warning counts, overdue actions.\n"
-	"Overdue first, then by working days left.\n"
-	"\n"
-	"  --format F      text (default), md, csv, tsv, json or html\n"
-	"  -o FILE         write to FILE (atomically); the format follows its extension\n"
-	"  --as-of DATE    evaluate deadlines on DATE (default: today)\n"
-	"  --all           include closed cases\n"
-	"  --stage STAGE   only cases at STAGE\n"
-	"  --route ROUTE   only cases on ROUTE (notification or referral)\n"
-	"  --overdue       only cases with an overdue deadline\n"
-	"  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n";
+    "usage: casefile status [--format F] [-o FILE] [--as-of DATE] [--all]\n"
+    "                       [--stage STAGE] [--route ROUTE] [--overdue] [--color WHEN]\n"
+    "\n"
+    "One row per open case: id, title, route, stage, working days open, the next deadline\n"
+    "(its due date and working days left, or overdue by), a RAG mark (red: overdue, amber:\n"
+    "due within the warning window, green), error and warning counts, overdue actions.\n"
+    "Overdue first, then by working days left.\n"
+    "\n"
+    "  --format F      text (default), md, csv, tsv, json or html\n"
+    "  -o FILE         write to FILE (atomically); the format follows its extension\n"
+    "  --as-of DATE    evaluate deadlines on DATE (default: today)\n"
+    "  --all           include closed cases\n"
+    "  --stage STAGE   only cases at STAGE\n"
+    "  --route ROUTE   only cases on ROUTE (notification or referral)\n"
+    "  --overdue       only cases with an overdue deadline\n"
+    "  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n";
 
 typedef struct options {
 	const char *format;
@@ -114,7 +114,7 @@ typedef struct status_job {
 	cf_check_env env;
 	const options *opt;
 	cf_status_row *rows; /* one slot per case */
-	char *keep;          /* 1: the row belongs in the report */
+	char *keep;	     /* 1: the row belongs in the report */
 } status_job;
 
 /* Runs on a worker thread: builds the case's row in its own slot.  Only a summary is kept;
