@@ -25,6 +25,7 @@ typedef struct cf_cli {
 
 int cmd_check(int argc, char **argv, const cf_cli *cli);
 int cmd_explain(int argc, char **argv, const cf_cli *cli);
+int cmd_new(int argc, char **argv, const cf_cli *cli);
 int cmd_show(int argc, char **argv, const cf_cli *cli);
 int cmd_status(int argc, char **argv, const cf_cli *cli);
 int cmd_holidays(int argc, char **argv, const cf_cli *cli);

@@ -22,6 +22,7 @@ typedef struct command {
 static const command commands[] = {
     {"check", cmd_check, "validate the case files (all cases, or those named)"},
     {"explain", cmd_explain, "what a rule checks, why, how to fix it, and its source"},
+    {"new", cmd_new, "open the next case of the year, with templates of its files"},
     {"status", cmd_status, "the open cases for the business office: stage, deadlines, RAG"},
     {"show", cmd_show, "one case for the meeting: milestones, deadlines, open items"},
     {"holidays", cmd_holidays, "the bank holidays of a year"},
