@@ -121,6 +121,18 @@ void cf_buf_put_json_str(cf_buf *b, const char *s)
 	}
 }
 
+void cf_buf_put_json_member(cf_buf *b, const char *key, const char *val, int comma)
+{
+	cf_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
+	if (!val) {
+		cf_buf_puts(b, "null");
+		return;
+	}
+	cf_buf_putc(b, '"');
+	cf_buf_put_json_str(b, val);
+	cf_buf_putc(b, '"');
+}
+
 void cf_buf_put_csv_field(cf_buf *b, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {

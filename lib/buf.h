@@ -27,6 +27,8 @@ void cf_buf_printf(cf_buf *b, const char *fmt, ...) __attribute__((format(printf
 void cf_buf_vprintf(cf_buf *b, const char *fmt, va_list ap);
 /* Appends s as the inside of a JSON string (no quotes). */
 void cf_buf_put_json_str(cf_buf *b, const char *s);
+/* Appends a JSON member: [,]"key":"value" (null when val is NULL). */
+void cf_buf_put_json_member(cf_buf *b, const char *key, const char *val, int comma);
 /* Appends s as a CSV field, quoted when it needs to be. */
 void cf_buf_put_csv_field(cf_buf *b, const char *s);
 /* Appends s with <, >, &, " escaped for HTML text and attributes. */

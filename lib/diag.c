@@ -188,28 +188,16 @@ void cf_diag_format_text(cf_buf *out, const cf_diag *x)
 	}
 }
 
-static void json_field(cf_buf *out, const char *key, const char *val, int comma)
-{
-	cf_buf_printf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (!val) {
-		cf_buf_puts(out, "null");
-		return;
-	}
-	cf_buf_putc(out, '"');
-	cf_buf_put_json_str(out, val);
-	cf_buf_putc(out, '"');
-}
-
 void cf_diag_format_json(cf_buf *out, const cf_diag *x)
 {
 	cf_buf_putc(out, '{');
-	json_field(out, "file", x->file, 0);
+	cf_buf_put_json_member(out, "file", x->file, 0);
 	cf_buf_printf(out, ",\"line\":%u,\"column\":%u", x->line, x->col);
-	json_field(out, "severity", cf_severity_name(x->severity), 1);
-	json_field(out, "rule", x->rule, 1);
-	json_field(out, "message", x->message, 1);
-	json_field(out, "hint", x->hint, 1);
-	json_field(out, "case", x->case_id, 1);
+	cf_buf_put_json_member(out, "severity", cf_severity_name(x->severity), 1);
+	cf_buf_put_json_member(out, "rule", x->rule, 1);
+	cf_buf_put_json_member(out, "message", x->message, 1);
+	cf_buf_put_json_member(out, "hint", x->hint, 1);
+	cf_buf_put_json_member(out, "case", x->case_id, 1);
 	cf_buf_printf(out, ",\"waived\":%s}", x->waived ? "true" : "false");
 }
 

@@ -560,34 +560,22 @@ static void render_sep(cf_buf *out, const cf_status *st, int tsv)
 	}
 }
 
-static void json_str(cf_buf *out, const char *key, const char *val, int comma)
-{
-	cf_buf_printf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (!val) {
-		cf_buf_puts(out, "null");
-		return;
-	}
-	cf_buf_putc(out, '"');
-	cf_buf_put_json_str(out, val);
-	cf_buf_putc(out, '"');
-}
-
 static void render_json(cf_buf *out, const cf_status *st)
 {
 	char d[11];
 	cf_date_format(d, st->as_of);
 	cf_buf_putc(out, '{');
-	json_str(out, "partnership", st->partnership, 0);
-	json_str(out, "as_of", d, 1);
+	cf_buf_put_json_member(out, "partnership", st->partnership, 0);
+	cf_buf_put_json_member(out, "as_of", d, 1);
 	cf_buf_puts(out, ",\"cases\":[");
 	for (size_t i = 0; i < st->n; i++) {
 		const cf_status_row *r = &st->rows[i];
 		cf_buf_puts(out, i ? ",\n  {" : "\n  {");
-		json_str(out, "case", r->id, 0);
+		cf_buf_put_json_member(out, "case", r->id, 0);
 		cf_buf_printf(out, ",\"locked\":%s", r->locked ? "true" : "false");
-		json_str(out, "title", r->title, 1);
-		json_str(out, "route", r->route, 1);
-		json_str(out, "stage", r->stage, 1);
+		cf_buf_put_json_member(out, "title", r->title, 1);
+		cf_buf_put_json_member(out, "route", r->route, 1);
+		cf_buf_put_json_member(out, "stage", r->stage, 1);
 		cf_buf_printf(out, ",\"closed\":%s", r->closed ? "true" : "false");
 		if (r->open_days >= 0)
 			cf_buf_printf(out, ",\"working_days_open\":%d", r->open_days);
@@ -596,17 +584,18 @@ static void render_json(cf_buf *out, const cf_status *st)
 		if (r->has_next) {
 			date_str(d, r->next_due);
 			cf_buf_puts(out, ",\"next_deadline\":{");
-			json_str(out, "id", r->next_id, 0);
-			json_str(out, "title", r->next_title, 1);
-			json_str(out, "due", d, 1);
-			json_str(out, "state", cf_deadline_state_name(r->next_state), 1);
+			cf_buf_put_json_member(out, "id", r->next_id, 0);
+			cf_buf_put_json_member(out, "title", r->next_title, 1);
+			cf_buf_put_json_member(out, "due", d, 1);
+			cf_buf_put_json_member(out, "state", cf_deadline_state_name(r->next_state),
+					       1);
 			cf_buf_printf(out, ",\"working_days\":%d}",
 				      r->next_state == CF_DL_OVERDUE ? -r->next_days
 								     : r->next_days);
 		} else {
 			cf_buf_puts(out, ",\"next_deadline\":null");
 		}
-		json_str(out, "rag", r->locked ? NULL : cf_rag_name(r->rag), 1);
+		cf_buf_put_json_member(out, "rag", r->locked ? NULL : cf_rag_name(r->rag), 1);
 		cf_buf_printf(out,
 			      ",\"errors\":%zu,\"warnings\":%zu,\"overdue_deadlines\":%zu,"
 			      "\"overdue_actions\":%zu}",

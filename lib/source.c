@@ -53,23 +53,34 @@ int cf_source_exists(cf_source *s, const char *path)
 	return ok;
 }
 
+/* Opens a directory of the source: 1 with *d and its absolute path *p (the caller's to close
+ * and free), 0 when it does not exist (nothing to list), -1 with a source/read diagnostic. */
+static int open_dir(DIR **d, char **p, cf_source *s, const char *rel, cf_diags *diags)
+{
+	*p = abs_path(s, rel);
+	if (!*p)
+		return -1;
+	*d = opendir(*p);
+	if (*d)
+		return 1;
+	int e = errno;
+	free(*p);
+	*p = NULL;
+	if (e == ENOENT)
+		return 0;
+	cf_diags_add(diags, CF_SEV_ERROR, rel, 0, 0, "source/read", "cannot read: %s", strerror(e));
+	return -1;
+}
+
 int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
 {
-	char *p = abs_path(s, dir);
-	if (!p)
-		return -1;
-	DIR *d = opendir(p);
-	if (!d) {
-		int e = errno;
-		free(p);
-		if (e == ENOENT)
-			return 0;
-		cf_diags_add(diags, CF_SEV_ERROR, dir, 0, 0, "source/read", "cannot read: %s",
-			     strerror(e));
-		return -1;
-	}
+	char *p;
+	DIR *d;
+	int rc = open_dir(&d, &p, s, dir, diags);
+	if (rc <= 0)
+		return rc;
 	struct dirent *ent;
-	int rc = 0;
+	rc = 0;
 	while (rc == 0 && (ent = readdir(d))) {
 		if (ent->d_name[0] == '.')
 			continue;
@@ -132,21 +143,13 @@ static void report_link(cf_source *s, const char *full, const char *rel, cf_diag
 static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_strlist *out,
 		cf_diags *diags)
 {
-	char *p = abs_path(s, rel_dir);
-	if (!p)
-		return -1;
-	DIR *d = opendir(p);
-	if (!d) {
-		int e = errno;
-		free(p);
-		if (e == ENOENT)
-			return 0;
-		cf_diags_add(diags, CF_SEV_ERROR, rel_dir, 0, 0, "source/read", "cannot read: %s",
-			     strerror(e));
-		return -1;
-	}
+	char *p;
+	DIR *d;
+	int rc = open_dir(&d, &p, s, rel_dir, diags);
+	if (rc <= 0)
+		return rc;
 	struct dirent *ent;
-	int rc = 0;
+	rc = 0;
 	while (rc == 0 && (ent = readdir(d))) {
 		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
 			continue;
