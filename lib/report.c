@@ -75,6 +75,9 @@ static void add_mark(cf_status_row *r, cf_date date, const char *label, int is_d
 	size_t i = 0;
 	for (; label[i] && i + 1 < sizeof(m->label); i++)
 		m->label[i] = label[i] == '_' ? ' ' : label[i];
+	/* cut at a character, not inside one */
+	while (i > 0 && label[i] && ((unsigned char)label[i] & 0xc0) == 0x80)
+		i--;
 	m->label[i] = '\0';
 }
 
@@ -267,41 +270,35 @@ int cf_status_format_parse(cf_status_format *out, const char *s, int is_path)
 	return -1;
 }
 
+void cf_status_sum(cf_status_totals *t, const cf_status *st)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < st->n; i++) {
+		const cf_status_row *r = &st->rows[i];
+		t->cases++;
+		if (r->locked) {
+			t->locked++;
+			continue;
+		}
+		if (r->rag == 'R')
+			t->red++;
+		else if (r->rag == 'A')
+			t->amber++;
+		else
+			t->green++;
+		t->overdue += r->overdue;
+		t->overdue_actions += r->overdue_actions;
+		t->errors += r->errors;
+		t->warnings += r->warnings;
+	}
+}
+
 const char *cf_rag_name(char rag)
 {
 	return rag == 'R' ? "red" : rag == 'A' ? "amber" : "green";
 }
 
 /* ---- the forms ------------------------------------------------------------------------- */
-
-typedef struct totals {
-	size_t cases, red, amber, green, locked, overdue, overdue_actions, errors, warnings;
-} totals;
-
-static totals sum(const cf_status *st)
-{
-	totals t;
-	memset(&t, 0, sizeof(t));
-	for (size_t i = 0; i < st->n; i++) {
-		const cf_status_row *r = &st->rows[i];
-		t.cases++;
-		if (r->locked) {
-			t.locked++;
-			continue;
-		}
-		if (r->rag == 'R')
-			t.red++;
-		else if (r->rag == 'A')
-			t.amber++;
-		else
-			t.green++;
-		t.overdue += r->overdue;
-		t.overdue_actions += r->overdue_actions;
-		t.errors += r->errors;
-		t.warnings += r->warnings;
-	}
-	return t;
-}
 
 static void date_str(char out[11], cf_date d)
 {
@@ -364,7 +361,8 @@ static void heading(cf_buf *out, const cf_status *st, const char *prefix)
 
 static void totals_line(cf_buf *out, const cf_status *st)
 {
-	totals t = sum(st);
+	cf_status_totals t;
+	cf_status_sum(&t, st);
 	cf_buf_printf(out, "%zu case%s: %zu red, %zu amber, %zu green", t.cases,
 		      t.cases == 1 ? "" : "s", t.red, t.amber, t.green);
 	if (t.locked)
@@ -601,7 +599,8 @@ static void render_json(cf_buf *out, const cf_status *st)
 			      "\"overdue_actions\":%zu}",
 			      r->errors, r->warnings, r->overdue, r->overdue_actions);
 	}
-	totals t = sum(st);
+	cf_status_totals t;
+	cf_status_sum(&t, st);
 	cf_buf_printf(out,
 		      "\n],\"totals\":{\"cases\":%zu,\"red\":%zu,\"amber\":%zu,\"green\":%zu,"
 		      "\"locked\":%zu,\"overdue_deadlines\":%zu,\"overdue_actions\":%zu,"

@@ -20,7 +20,7 @@ typedef struct cf_status_mark {
 	cf_deadline_state state; /* deadlines only */
 } cf_status_mark;
 
-#define CF_STATUS_MAX_MARKS 24
+#define CF_STATUS_MAX_MARKS 48
 
 typedef struct cf_status_row {
 	char *id;
@@ -29,9 +29,9 @@ typedef struct cf_status_row {
 	char *stage;
 	int stage_index;
 	int closed;
-	int locked;      /* the clone holds no key for this case (nothing else is known) */
-	cf_date opened;  /* the referral or notification date, or CF_DATE_NONE */
-	int open_days;   /* working days since opened, or -1 */
+	int locked;	/* the clone holds no key for this case (nothing else is known) */
+	cf_date opened; /* the referral or notification date, or CF_DATE_NONE */
+	int open_days;	/* working days since opened, or -1 */
 	/* the next deadline: the most pressing one not met, excused or pending */
 	int has_next;
 	char *next_id;
@@ -39,8 +39,8 @@ typedef struct cf_status_row {
 	cf_date next_due;
 	int next_days; /* working days left (>= 0), or overdue by (when next_state is overdue) */
 	cf_deadline_state next_state;
-	char rag; /* 'R' overdue, 'A' due soon, 'G' otherwise */
-	size_t overdue;         /* overdue deadlines */
+	char rag;		/* 'R' overdue, 'A' due soon, 'G' otherwise */
+	size_t overdue;		/* overdue deadlines */
 	size_t overdue_actions; /* of which action-plan items */
 	size_t errors, warnings;
 	cf_status_mark marks[CF_STATUS_MAX_MARKS];
@@ -86,6 +86,13 @@ int cf_status_format_parse(cf_status_format *out, const char *word_or_path, int 
 /* Appends the report.  color: ANSI colours for the text form. */
 void cf_status_render(cf_buf *out, const cf_status *st, cf_status_format fmt, int color);
 void cf_status_free(cf_status *st);
+
+typedef struct cf_status_totals {
+	size_t cases, red, amber, green, locked, overdue, overdue_actions, errors, warnings;
+} cf_status_totals;
+
+/* The totals every form prints at its foot. */
+void cf_status_sum(cf_status_totals *t, const cf_status *st);
 
 /* The words of a RAG mark: "red", "amber", "green". */
 const char *cf_rag_name(char rag);

@@ -106,40 +106,12 @@ static const char *plural(size_t n)
 
 /* ---- totals: the same sums as the other formats ------------------------------------------ */
 
-typedef struct totals {
-	size_t cases, red, amber, green, locked, overdue, overdue_actions, errors, warnings;
-} totals;
-
-static totals sum(const cf_status *st)
-{
-	totals t;
-	memset(&t, 0, sizeof(t));
-	for (size_t i = 0; i < st->n; i++) {
-		const cf_status_row *r = &st->rows[i];
-		t.cases++;
-		if (r->locked) {
-			t.locked++;
-			continue;
-		}
-		if (r->rag == 'R')
-			t.red++;
-		else if (r->rag == 'A')
-			t.amber++;
-		else
-			t.green++;
-		t.overdue += r->overdue;
-		t.overdue_actions += r->overdue_actions;
-		t.errors += r->errors;
-		t.warnings += r->warnings;
-	}
-	return t;
-}
-
 /* The words match the text form's totals line, so that the office reads the same sentence
  * whichever form it was given. */
 static void put_totals(cf_buf *out, const cf_status *st)
 {
-	totals t = sum(st);
+	cf_status_totals t;
+	cf_status_sum(&t, st);
 	cf_buf_printf(out, "%zu case%s: %zu red, %zu amber, %zu green", t.cases, plural(t.cases),
 		      t.red, t.amber, t.green);
 	if (t.locked)
@@ -214,7 +186,7 @@ static const char css[] =
     "svg .lbl { font-size: 11px; fill: #111; }\n"
     "svg .sub { font-size: 10px; fill: #555; }\n"
     "svg .sub.overdue { fill: #a51d16; font-weight: bold; }\n"
-    "svg text.halo, svg text.sub.overdue.halo { fill: #fff; stroke: #fff; stroke-width: 3px;\n"
+    "svg text.halo, svg text.sub.overdue.halo { fill: #fff; stroke: #fff; stroke-width: 5px;\n"
     "  stroke-linejoin: round; }\n"
     "svg .month { font-size: 10px; fill: #444; }\n"
     "svg .today { font-size: 10px; fill: #0b57d0; font-weight: bold; }\n"
