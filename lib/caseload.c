@@ -17,12 +17,48 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* A file of the case is encrypted with a key the clone does not hold.  For case.yaml the
+ * whole case is locked (a note: the clone was not given its key); any other file is an error,
+ * since one case's files share one key and case.yaml was readable. */
+static void report_locked(cf_case *c, const char *path, const char *blob, size_t len,
+			  cf_diags *diags)
+{
+	unsigned char id[CF_KEYID_BYTES];
+	char hex[CF_KEYID_HEX_BYTES] = "?";
+	if (cf_crypt_blob_keyid(id, blob, len) == 0)
+		cf_keyid_hex(hex, id);
+	if (c->locked) {
+		memcpy(c->locked_key, hex, sizeof(hex));
+		cf_diag *d = cf_diags_add(
+		    diags, CF_SEV_NOTE, c->dir, 0, 0, "crypt/locked",
+		    "encrypted with key %s, which this clone does not hold: not checked", hex);
+		cf_diag_hint(diags, d,
+			     "a member who holds the key can add you (`casefile member add`); "
+			     "then run `casefile unlock`");
+		return;
+	}
+	cf_diag *d =
+	    cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/no-key",
+			 "the file is encrypted with key %s, which this clone does not hold, "
+			 "although the case's case.yaml is readable",
+			 hex);
+	cf_diag_hint(diags, d,
+		     "every file of a case is encrypted with the case's key; re-encrypt it "
+		     "(`git add` it again with the right key installed)");
+}
+
 static const cf_doc *parse_file(cf_case *c, cf_source *src, const char *path,
-				const cf_docspec *spec, cf_diags *diags)
+				const cf_docspec *spec, int is_case_yaml, cf_diags *diags)
 {
 	char *data;
 	size_t len;
-	if (cf_source_read(src, path, CF_DOC_MAX_BYTES_DEFAULT, c->arena, &data, &len, diags) < 0)
+	int rc = cf_source_read(src, path, CF_DOC_MAX_BYTES_DEFAULT, c->arena, &data, &len, diags);
+	if (rc == CF_SOURCE_LOCKED) {
+		if (is_case_yaml)
+			c->locked = 1;
+		report_locked(c, path, data, len, diags);
+	}
+	if (rc < 0)
 		return NULL;
 	cf_doc *doc = NULL;
 	int markdown = spec ? spec->markdown : ends_with(path, ".md");
@@ -60,7 +96,7 @@ static void load_case_yaml(cf_case *c, cf_repo *repo, cf_source *src, cf_case_fi
 			   cf_diags *diags)
 {
 	const char *path = file->path;
-	const cf_doc *doc = parse_file(c, src, path, NULL, diags);
+	const cf_doc *doc = parse_file(c, src, path, NULL, 1, diags);
 	file->doc = doc;
 	if (!doc || !doc->root || doc->root->kind != CF_NODE_MAP)
 		return;
@@ -152,7 +188,7 @@ int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id
 		return 0;
 	}
 	load_case_yaml(c, repo, src, case_file, diags);
-	for (size_t i = 0; i < c->n_files; i++) {
+	for (size_t i = 0; !c->locked && i < c->n_files; i++) {
 		cf_case_file *f = &c->files[i];
 		if (c->schema)
 			f->spec = cf_schema_docspec(c->schema, f->name);
@@ -167,7 +203,7 @@ int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id
 		}
 		if (f->spec && f->spec->free_form && !f->spec->markdown)
 			continue;
-		f->doc = parse_file(c, src, f->path, f->spec, diags);
+		f->doc = parse_file(c, src, f->path, f->spec, 0, diags);
 	}
 	*out = c;
 	return 0;
@@ -199,3 +235,18 @@ void cf_case_free(cf_case *c)
 		cf_arena_free(c->arena);
 	free(c);
 }
+
+const cf_rule_info cf_caseload_rules[] = {
+    {"crypt/locked", "a case this clone holds no key for (a note, not an error)",
+     "A case whose case.yaml is encrypted with a key this clone does not hold is listed as "
+     "locked: check notes it and reads none of its files, status shows it as a locked row. "
+     "Neither counts it as an error or a warning.",
+     "Each case can have a key of its own (.casefile/access.yaml), so that a reviewer given "
+     "one case reads that case only.  Their clone still holds every case, encrypted; the "
+     "ones they were not given are locked to them, which is the point, not a fault.",
+     "Nothing, if you were not meant to read the case.  Otherwise ask a member who holds "
+     "its key (the id in the note) to run `casefile member add` for you, then run "
+     "`casefile unlock`.",
+     "DESIGN.md §6"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};

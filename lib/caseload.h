@@ -6,6 +6,7 @@
 #define CF_CASELOAD_H
 
 #include "arena.h"
+#include "crypt.h"
 #include "diag.h"
 #include "doc.h"
 #include "repo.h"
@@ -32,6 +33,11 @@ typedef struct cf_case {
 	size_t n_files;
 	const cf_node *root; /* case.yaml's mapping, or NULL */
 	int stage;	     /* index in the schema's stages, or -1 */
+	/* case.yaml is encrypted with a key the source's keyring does not hold: nothing else of
+	 * the case was read (root and schema are NULL, no file has a doc), and a note
+	 * crypt/locked says so.  Not an error: the clone was not given that case's key. */
+	int locked;
+	char locked_key[CF_KEYID_HEX_BYTES]; /* the key id it needs, in hex */
 } cf_case;
 
 /* Lists the case ids of the repository (the directories under cases/). */
@@ -42,12 +48,15 @@ int cf_case_load(cf_case **out, cf_repo *repo, cf_source *src, const char *id, c
 /* The same, into the caller's secure arena (not freed with the case): commands reading many
  * cases reuse one arena and reset (wipe) it between them, instead of mapping and unmapping
  * guarded pages for each case. */
-int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id,
-		    cf_arena *arena, cf_diags *diags);
+int cf_case_load_in(cf_case **out, cf_repo *repo, cf_source *src, const char *id, cf_arena *arena,
+		    cf_diags *diags);
 /* The file with this name, or NULL. */
 const cf_case_file *cf_case_file_get(const cf_case *c, const char *name);
 /* The check context of the case's documents. */
 cf_check_ctx cf_case_ctx(const cf_case *c);
 void cf_case_free(cf_case *c);
+
+/* crypt/locked. */
+extern const cf_rule_info cf_caseload_rules[];
 
 #endif

@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <git2.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,12 +12,14 @@
 #include "buf.h"
 #include "doc.h"
 #include "fs.h"
+#include "keys.h"
 
 #define MAX_DEPTH 16
 
 struct cf_source {
 	char *root;
-	char *real_root; /* root with links resolved, to tell where a link leads */
+	char *real_root;	/* root with links resolved, to tell where a link leads */
+	const cf_keyring *ring; /* the caller's; NULL holds no key */
 };
 
 int cf_source_open_workdir(cf_source **out, const char *root)
@@ -225,13 +229,43 @@ int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diag
 	return rc;
 }
 
+void cf_source_set_keyring(cf_source *s, const cf_keyring *ring)
+{
+	s->ring = ring;
+}
+
+/* The file read is a blob (it starts with the magic): its plaintext, or why there is none. */
+static int decrypt_read(const cf_source *s, const char *path, size_t max, cf_arena *arena,
+			char **data, size_t *len, cf_diags *diags)
+{
+	unsigned char id[CF_KEYID_BYTES];
+	if (cf_crypt_is_blob(*data, *len) && cf_crypt_blob_keyid(id, *data, *len) == 0 &&
+	    !cf_keyring_find(s->ring, id))
+		return CF_SOURCE_LOCKED;
+	/* Held, or not a blob this build reads: cf_crypt_decrypt says which (crypt/format,
+	 * crypt/tampered), and never hands out what did not verify. */
+	char *plain;
+	size_t plain_len;
+	if (cf_crypt_decrypt(&plain, &plain_len, arena, s->ring, *data, *len, path, diags) < 0)
+		return -1;
+	if (plain_len > max) {
+		cf_doc_report_too_large(diags, path, plain_len, max);
+		return -2; /* the plaintext stays in the secure arena, wiped with it */
+	}
+	*data = plain;
+	*len = plain_len;
+	return 0;
+}
+
 int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
 		   size_t *len, cf_diags *diags)
 {
 	char *p = abs_path(s, path);
 	if (!p)
 		return -1;
-	int rc = cf_read_file_arena(data, len, arena, p, max);
+	/* A blob is its plaintext and CF_CRYPT_OVERHEAD bytes more: max bounds the plaintext. */
+	size_t cap = max > SIZE_MAX - CF_CRYPT_OVERHEAD ? max : max + CF_CRYPT_OVERHEAD;
+	int rc = cf_read_file_arena(data, len, arena, p, cap);
 	int e = errno;
 	free(p);
 	if (rc == -2) {
@@ -241,6 +275,68 @@ int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, 
 	if (rc < 0) {
 		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read", "cannot read: %s",
 			     strerror(e));
+		return -1;
+	}
+	if (*len >= CF_CRYPT_MAGIC_BYTES &&
+	    memcmp(*data, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) == 0)
+		return decrypt_read(s, path, max, arena, data, len, diags);
+	if (*len > max) {
+		cf_doc_report_too_large(diags, path, *len, max);
+		return -2;
+	}
+	return 0;
+}
+
+char *cf_source_git_dir(const char *root)
+{
+	char *dot_git = cf_path_join(root, ".git");
+	struct stat st;
+	if (!dot_git || lstat(dot_git, &st) < 0) {
+		free(dot_git);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode))
+		return dot_git;
+	free(dot_git);
+	if (!S_ISREG(st.st_mode))
+		return NULL;
+	/* "gitdir: ..." of a linked worktree (or a submodule): libgit2 follows it. */
+	char *out = NULL;
+	git_repository *r = NULL;
+	if (git_libgit2_init() < 0)
+		return NULL;
+	if (git_repository_open_ext(&r, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
+		const char *common = git_repository_commondir(r);
+		if (common) {
+			out = cf_strdup(common);
+			size_t n = out ? strlen(out) : 0;
+			if (n > 1 && out[n - 1] == '/')
+				out[n - 1] = '\0';
+		}
+		git_repository_free(r);
+	}
+	git_libgit2_shutdown();
+	return out;
+}
+
+int cf_source_load_keyring(cf_keyring **out, const char *root, cf_diags *diags)
+{
+	*out = NULL;
+	char *git_dir = cf_source_git_dir(root);
+	char *store = git_dir ? cf_keystore_dir(git_dir) : NULL;
+	int rc;
+	if (git_dir && !store) {
+		rc = -1;
+	} else if (!store || !cf_is_dir(store)) {
+		rc = cf_keyring_new(out); /* no git repository, or a clone without keys */
+	} else {
+		rc = cf_keystore_load(out, git_dir, diags);
+	}
+	free(store);
+	free(git_dir);
+	if (rc < 0) {
+		cf_keyring_free(*out);
+		*out = NULL;
 		return -1;
 	}
 	return 0;

@@ -1,12 +1,17 @@
 /* lib/source: where the bytes of a case repository come from.  The working tree now; the git
  * index (`check --staged`) and a commit (`check --rev`) give the same interface, so every
- * check is written once.  Paths are relative to the repository root, '/'-separated. */
+ * check is written once.  Paths are relative to the repository root, '/'-separated.
+ *
+ * Files that are casefile blobs (DESIGN.md §6: a clone whose working tree still holds
+ * ciphertext, the index, a commit) are decrypted here with the source's keyring, into the
+ * caller's secure arena, so no check ever sees ciphertext. */
 #ifndef CF_SOURCE_H
 #define CF_SOURCE_H
 
 #include <stddef.h>
 
 #include "arena.h"
+#include "crypt.h"
 #include "diag.h"
 #include "rules.h"
 #include "strlist.h"
@@ -23,12 +28,33 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
  * not a regular file or a directory (a symbolic link above all: it could lead outside the
  * repository) is reported as source/symlink or source/special and left out. */
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
-/* Reads a file into the arena (NUL-terminated).  Returns 0; -1 with a source/read
- * diagnostic; -2 when it is larger than max (a yaml/too-large diagnostic). */
+/* The keys that decrypt the files read (the caller's: it must outlive the source; NULL, the
+ * default, holds none).  Set it before reading; reads may then run on many threads. */
+void cf_source_set_keyring(cf_source *s, const cf_keyring *ring);
+/* Reads a file into the arena (NUL-terminated), decrypting it when it is a casefile blob:
+ * max bounds the plaintext.  Returns
+ *    0  the plaintext (the file as it is, or decrypted);
+ *   -1  with a diagnostic: source/read, or crypt/format or crypt/tampered for a blob that
+ *       does not decrypt (nothing of it is returned);
+ *   -2  larger than max (a yaml/too-large diagnostic);
+ *   -3  a blob encrypted with a key the keyring does not hold: NOT an error, and no
+ *       diagnostic (the file is locked to this clone); *data and *len hold the blob as
+ *       read, for cf_crypt_blob_keyid. */
 int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
 		   size_t *len, cf_diags *diags);
+#define CF_SOURCE_LOCKED (-3)
 int cf_source_exists(cf_source *s, const char *path);
 void cf_source_free(cf_source *s);
+
+/* The git directory whose casefile/keys hold the keys of the clone whose working tree is at
+ * root: ROOT/.git, or for a linked worktree (.git is a file) the repository's common
+ * directory, where every worktree finds the same keys.  Returns a malloc'd path, or NULL when
+ * root is not the top of a git working tree. */
+char *cf_source_git_dir(const char *root);
+/* The keys the clone at root holds (cf_keystore_load): an empty keyring when root is not a
+ * git working tree or the clone holds no keys, so a plaintext repository reads as before.
+ * -1 when the key store cannot be read (a crypt/ diagnostic says why) or memory ran out. */
+int cf_source_load_keyring(cf_keyring **out, const char *root, cf_diags *diags);
 
 extern const cf_rule_info cf_source_rules[];
 

@@ -21,7 +21,11 @@ static const char usage_text[] =
     "  --format text|json   text (the default) or JSON\n"
     "  --as-of DATE         evaluate deadlines on DATE (default: today)\n"
     "\n"
-    "Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or configuration error.\n";
+    "Encrypted case files are decrypted with the keys this clone holds; a case whose key it\n"
+    "does not hold is noted as locked (note[crypt/locked]) and not checked.\n"
+    "\n"
+    "Exit codes: 0 no errors (warnings and notes allowed), 1 errors, 2 usage or configuration\n"
+    "error, 3 the clone's keys cannot be read.\n";
 
 /* A case named on the command line: its id, or a path to it or to a file in it. */
 static int resolve_case(char **id, const cf_repo *repo, cf_source *src, const char *arg)
@@ -52,6 +56,15 @@ static int resolve_case(char **id, const cf_repo *repo, cf_source *src, const ch
 	return *id ? 0 : -1;
 }
 
+/* Cases this clone holds no key for: one crypt/locked note each. */
+static size_t count_locked(const cf_diags *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->len; i++)
+		n += strcmp(d->items[i].rule, "crypt/locked") == 0;
+	return n;
+}
+
 static void format_json(cf_buf *out, const cf_diags *d, size_t cases)
 {
 	cf_buf_puts(out, "{\"diagnostics\":[");
@@ -61,8 +74,12 @@ static void format_json(cf_buf *out, const cf_diags *d, size_t cases)
 		cf_buf_puts(out, "\n  ");
 		cf_diag_format_json(out, &d->items[i]);
 	}
-	cf_buf_printf(out, "\n],\n\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"cases\":%zu}}\n",
+	cf_buf_printf(out, "\n],\n\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"cases\":%zu",
 		      cf_diags_count(d, CF_SEV_ERROR), cf_diags_count(d, CF_SEV_WARNING), cases);
+	size_t locked = count_locked(d);
+	if (locked) /* as in the text summary: only a clone short of keys mentions it */
+		cf_buf_printf(out, ",\"locked\":%zu", locked);
+	cf_buf_puts(out, "}}\n");
 }
 
 static void format_text(cf_buf *out, const cf_diags *d, size_t cases)
@@ -73,14 +90,19 @@ static void format_text(cf_buf *out, const cf_diags *d, size_t cases)
 		return;
 	cf_buf_puts(out, "casefile: ");
 	cf_diags_format_counts(out, d);
-	cf_buf_printf(out, " in %zu case%s\n", cases, cases == 1 ? "" : "s");
+	cf_buf_printf(out, " in %zu case%s", cases, cases == 1 ? "" : "s");
+	size_t locked = count_locked(d);
+	if (locked)
+		cf_buf_printf(out, "; %zu locked", locked);
+	cf_buf_putc(out, '\n');
 }
 
 /* Runs on a worker thread: everything it touches belongs to this case. */
 static int check_one(const cf_case *c, cf_diags *diags, size_t index, void *arg)
 {
 	(void)index;
-	cf_check_case(c, arg, diags, NULL);
+	if (!c->locked) /* the loader noted it; nothing of it was read */
+		cf_check_case(c, arg, diags, NULL);
 	return diags->oom ? -1 : 0;
 }
 
@@ -123,6 +145,7 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 	}
 	cf_check_env env = {repo->calendar, today, repo->warning_days};
 	cf_source *src = NULL;
+	cf_keyring *ring = NULL;
 	cf_diags *per_case = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_strlist ids = CF_STRLIST_INIT;
@@ -131,6 +154,13 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 		rc = CF_EXIT_USAGE;
 		goto out;
 	}
+	if (cf_source_load_keyring(&ring, repo->root, &diags) < 0) {
+		cli_print_diags(stderr, &diags);
+		fprintf(stderr, "casefile: check: cannot read the keys of this clone\n");
+		rc = CF_EXIT_KEY;
+		goto out;
+	}
+	cf_source_set_keyring(src, ring);
 	if (named.n == 0) {
 		if (cf_case_ids(&ids, src, &diags) < 0) {
 			rc = CF_EXIT_USAGE;
@@ -196,6 +226,7 @@ out:
 	cf_strlist_free(&named);
 	cf_diags_free(&diags);
 	cf_source_free(src);
+	cf_keyring_free(ring);
 	cf_repo_free(repo);
 	return rc;
 }

@@ -28,7 +28,10 @@ static const char usage_text[] =
     "  --stage STAGE   only cases at STAGE\n"
     "  --route ROUTE   only cases on ROUTE (notification or referral)\n"
     "  --overdue       only cases with an overdue deadline\n"
-    "  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n";
+    "  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n"
+    "\n"
+    "A case encrypted with a key this clone does not hold is listed as locked, whatever the\n"
+    "filters: nothing else of it can be known.\n";
 
 typedef struct options {
 	const char *format;
@@ -114,7 +117,7 @@ typedef struct status_job {
 	cf_check_env env;
 	const options *opt;
 	cf_status_row *rows; /* one slot per case */
-	char *keep;	     /* 1: the row belongs in the report */
+	char *keep;	     /* 1: the row belongs in the report; 3: a locked case */
 } status_job;
 
 /* Runs on a worker thread: builds the case's row in its own slot.  Only a summary is kept;
@@ -123,6 +126,11 @@ typedef struct status_job {
 static int status_one(const cf_case *c, cf_diags *diags, size_t index, void *arg)
 {
 	status_job *job = arg;
+	if (c->locked) {
+		job->keep[index] = 3;
+		cf_diags_free(diags);
+		return 0;
+	}
 	cf_deadline_results res = {NULL, 0, 0};
 	cf_check_case(c, &job->env, diags, &res);
 	int rc = 0;
@@ -173,6 +181,7 @@ int cmd_status(int argc, char **argv, const cf_cli *cli)
 	if ((rc = cli_open_repo(&repo, cli)))
 		return rc;
 	cf_source *src = NULL;
+	cf_keyring *ring = NULL;
 	cf_diags *per_case = NULL;
 	status_job job;
 	memset(&job, 0, sizeof(job));
@@ -186,6 +195,13 @@ int cmd_status(int argc, char **argv, const cf_cli *cli)
 		rc = CF_EXIT_USAGE;
 		goto out;
 	}
+	if (cf_source_load_keyring(&ring, repo->root, &diags) < 0) {
+		cli_print_diags(stderr, &diags);
+		fprintf(stderr, "casefile: status: cannot read the keys of this clone\n");
+		rc = CF_EXIT_KEY;
+		goto out;
+	}
+	cf_source_set_keyring(src, ring);
 	job.env.calendar = repo->calendar;
 	job.env.today = today;
 	job.env.warning_days = repo->warning_days;
@@ -206,7 +222,8 @@ int cmd_status(int argc, char **argv, const cf_cli *cli)
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < ids.n; i++)
-		if (job.keep[i] == 1 && cf_status_append(&st, &job.rows[i]) < 0)
+		if ((job.keep[i] == 1 && cf_status_append(&st, &job.rows[i]) < 0) ||
+		    (job.keep[i] == 3 && cf_status_add_locked(&st, ids.items[i]) < 0))
 			rc = CF_EXIT_USAGE;
 	if (rc || st.oom) {
 		fprintf(stderr, "casefile: status: the report could not be made (see above)\n");
@@ -241,6 +258,7 @@ out:
 	free(job.rows);
 	free(job.keep);
 	cf_source_free(src);
+	cf_keyring_free(ring);
 	cf_repo_free(repo);
 	return rc;
 }

@@ -1,0 +1,929 @@
+/* casefile init: makes a case repository, or adopts a git repository (a fresh clone among
+ * them): the configuration, .gitattributes routing cases/ through the filter, the repository
+ * key, the creator as the first member, git's filter, diff and merge configuration, and the
+ * hooks (DESIGN.md §6).  Everything it finds already set up it leaves as it is, and says so. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clone.h"
+#include "fs.h"
+#include "keys.h"
+#include "source.h"
+#include "strlist.h"
+
+#define ATTR_LINE "cases/** filter=casefile diff=casefile merge=casefile"
+#define HOOK_MARK "# casefile: chained hook"
+#define PARTNERSHIP_MAX 200
+#define COPY_MAX ((size_t)16 * 1024 * 1024)
+
+static const char usage_text[] =
+    "usage: casefile init [DIR] [--partnership NAME] [--member NAME] [--example]\n"
+    "\n"
+    "Makes DIR (default: the current directory) a case repository, running 'git init' when\n"
+    "it is not one yet, or sets up a clone of an existing one. It writes what is missing:\n"
+    "  .casefile/config.yaml    partnership NAME, the England & Wales calendar, type cspr\n"
+    "  .gitattributes           cases/** filter=casefile diff=casefile merge=casefile\n"
+    "  the repository key       new, installed in .git/casefile/keys, named in\n"
+    "                           .casefile/access.yaml\n"
+    "  you as the first member  when your identity exists (casefile keygen): NAME from\n"
+    "                           --member, else $USER, with the repository key sealed to you\n"
+    "  git configuration        the casefile filter (which encrypts cases/), the diff text\n"
+    "                           conversion and the merge driver, running this casefile\n"
+    "  hooks                    the installed hooks; a hook already there is kept, as\n"
+    "                           NAME.local, and still runs\n"
+    "and stages .casefile/ and .gitattributes for your first commit. Running it again\n"
+    "changes nothing and says what is already set up.\n"
+    "\n"
+    "  --partnership NAME  the partnership (needed when there is no config.yaml yet)\n"
+    "  --member NAME       your member name (default: $USER)\n"
+    "  --example           copy in the example partnership's cases, staged (encrypted)\n"
+    "\n"
+    "Exit codes: 0 done, 2 usage or configuration error, 3 a key problem.\n";
+
+/* ---- small helpers ---- */
+
+typedef struct report {
+	cf_buf lines;
+	int changed;
+} report;
+
+static void say(report *r, int changed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+enum { ALREADY = 0, DONE = 1, NOTE = 2 };
+
+/* A line of the report: what was done, what was set up already, or a note. */
+static void say(report *r, int changed, const char *fmt, ...)
+{
+	va_list ap;
+	cf_buf_puts(&r->lines, changed == ALREADY ? "  already: "
+			       : changed == NOTE  ? "  note: "
+						  : "  ");
+	va_start(ap, fmt);
+	cf_buf_vprintf(&r->lines, fmt, ap);
+	va_end(ap);
+	cf_buf_putc(&r->lines, '\n');
+	r->changed |= changed == DONE;
+}
+
+/* The shell word for s, quoted only when it needs it (git runs filter commands with sh). */
+static void put_shell_word(cf_buf *b, const char *s)
+{
+	if (*s &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
+		strlen(s)) {
+		cf_buf_puts(b, s);
+		return;
+	}
+	cf_buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cf_buf_puts(b, "'\\''");
+		else
+			cf_buf_putc(b, *s);
+	}
+	cf_buf_putc(b, '\'');
+}
+
+static char *self_exe(void)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	return cf_strdup(exe);
+}
+
+/* DIR/NAME in the first data directory that has it: $CASEFILE_DATADIR, share/casefile beside
+ * the program, the source tree ($CF_SRCDIR, then the one it was built from). */
+static char *find_data(const char *name, const char *exe, int need_files)
+{
+	const char *env = getenv("CASEFILE_DATADIR");
+	const char *src = getenv("CF_SRCDIR");
+	char *bases[4] = {NULL, NULL, NULL, NULL};
+	if (env && *env)
+		bases[0] = cf_strdup(env);
+	if (exe) {
+		char *copy = cf_strdup(exe);
+		if (copy)
+			bases[1] = cf_path_join(dirname(copy), "../share/casefile");
+		free(copy);
+	}
+	if (src && *src)
+		bases[2] = cf_strdup(src);
+	bases[3] = cf_strdup(CF_SRCDIR);
+	char *found = NULL;
+	for (size_t i = 0; i < 4 && !found; i++) {
+		char *p = bases[i] ? cf_path_join(bases[i], name) : NULL;
+		cf_strlist in = CF_STRLIST_INIT;
+		if (p && cf_is_dir(p) &&
+		    (!need_files || (cli_list_names(&in, p, "") == 0 && in.n > 0)))
+			found = p;
+		else
+			free(p);
+		cf_strlist_free(&in);
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(bases[i]);
+	return found;
+}
+
+static int files_equal(const char *a, const char *b)
+{
+	cf_buf x = CF_BUF_INIT, y = CF_BUF_INIT;
+	int same = cf_read_file_buf(&x, a, COPY_MAX) == 0 &&
+		   cf_read_file_buf(&y, b, COPY_MAX) == 0 && x.len == y.len &&
+		   (x.len == 0 || memcmp(x.ptr, y.ptr, x.len) == 0);
+	cf_buf_free(&x);
+	cf_buf_free(&y);
+	return same;
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	cf_buf b = CF_BUF_INIT;
+	int rc = cf_read_file_buf(&b, from, COPY_MAX) == 0 &&
+			 cf_write_file_atomic(to, b.ptr ? b.ptr : "", b.len, mode) == 0
+		     ? 0
+		     : -1;
+	cf_buf_free(&b);
+	return rc;
+}
+
+/* Copies a directory tree of regular files (links and anything else are left out). */
+static int copy_tree(const char *from, const char *to, size_t *files)
+{
+	cf_strlist names = CF_STRLIST_INIT;
+	if (cf_mkdirs(to, 0755) < 0 || cli_list_names(&names, from, "") < 0) {
+		cf_strlist_free(&names);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *f = cf_path_join(from, names.items[i]);
+		char *t = cf_path_join(to, names.items[i]);
+		struct stat st;
+		if (!f || !t || lstat(f, &st) < 0)
+			rc = -1;
+		else if (S_ISDIR(st.st_mode))
+			rc = copy_tree(f, t, files);
+		else if (S_ISREG(st.st_mode) && (rc = copy_file(f, t, 0644)) == 0)
+			(*files)++;
+		free(f);
+		free(t);
+	}
+	cf_strlist_free(&names);
+	return rc;
+}
+
+/* ---- the steps ---- */
+
+/* DIR a git repository of its own: `git init` when it is in none. */
+static int step_git(report *r, const char *root)
+{
+	cf_buf top = CF_BUF_INIT;
+	int rc = 0;
+	if (cli_gitv(&top, root, 1, "rev-parse", "--show-toplevel", (char *)NULL) == 0) {
+		while (top.len && top.ptr[top.len - 1] == '\n')
+			top.ptr[--top.len] = '\0';
+		char *real = realpath(cf_buf_cstr(&top), NULL);
+		if (!real || strcmp(real, root) != 0) {
+			rc = cli_key_error("init", CF_EXIT_USAGE, NULL,
+					   "run casefile init at the top of that repository, or in "
+					   "a directory outside it",
+					   "%s is inside the git repository at %s", root,
+					   cf_buf_cstr(&top));
+		} else {
+			say(r, 0, "git repository");
+		}
+		free(real);
+	} else if (cli_gitv(NULL, root, 0, "init", "-q", (char *)NULL) != 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "git init failed in %s (see above)", root);
+	} else {
+		say(r, 1, "git repository created");
+	}
+	cf_buf_free(&top);
+	return rc;
+}
+
+/* Writes a YAML scalar for the partnership's name: quoted when it needs to be. */
+static void put_yaml_str(cf_buf *b, const char *s)
+{
+	int plain = *s && strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) == NULL &&
+		    strstr(s, ": ") == NULL && strstr(s, " #") == NULL && s[strlen(s) - 1] != ' ' &&
+		    s[strlen(s) - 1] != ':';
+	if (plain) {
+		cf_buf_puts(b, s);
+		return;
+	}
+	cf_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			cf_buf_putc(b, '\\');
+		cf_buf_putc(b, *s);
+	}
+	cf_buf_putc(b, '"');
+}
+
+static int step_config(report *r, const char *root, const char *partnership, const char *example)
+{
+	char *path = cf_path_join(root, CF_CONFIG_PATH);
+	char *dir = cf_path_join(root, ".casefile");
+	cf_buf text = CF_BUF_INIT, ex = CF_BUF_INIT;
+	int rc = 0;
+	if (!path || !dir) {
+		rc = CF_EXIT_USAGE;
+		goto out;
+	}
+	if (cf_is_file(path)) {
+		say(r, 0, "%s", CF_CONFIG_PATH);
+		goto out;
+	}
+	if (!partnership) {
+		rc = cli_usage("init", "--partnership NAME is needed: %s has no %s yet", root,
+			       CF_CONFIG_PATH);
+		goto out;
+	}
+	char *ex_path = example ? cf_path_join(example, CF_CONFIG_PATH) : NULL;
+	if (ex_path && cf_read_file_buf(&ex, ex_path, COPY_MAX) == 0) {
+		/* The example's configuration, with this partnership's name. */
+		const char *p = cf_buf_cstr(&ex);
+		int done = 0;
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			if (!done && strncmp(p, "partnership:", 12) == 0) {
+				cf_buf_puts(&text, "partnership: ");
+				put_yaml_str(&text, partnership);
+				cf_buf_putc(&text, '\n');
+				done = 1;
+			} else {
+				cf_buf_put(&text, p, n);
+				cf_buf_putc(&text, '\n');
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+	} else {
+		cf_buf_puts(&text, "partnership: ");
+		put_yaml_str(&text, partnership);
+		cf_buf_puts(&text, "\ncalendar: england-and-wales\ncase_types: [cspr]\n");
+	}
+	free(ex_path);
+	if (cf_buf_oom(&text) || (!cf_is_dir(dir) && cf_mkdirs(dir, 0755) < 0) ||
+	    cf_write_file_atomic(path, text.ptr, text.len, 0644) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot write %s: %s",
+				   CF_CONFIG_PATH, strerror(errno));
+		goto out;
+	}
+	say(r, 1, "%s written (partnership: %s)", CF_CONFIG_PATH, partnership);
+out:
+	cf_buf_free(&text);
+	cf_buf_free(&ex);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+static int step_attributes(report *r, const char *root)
+{
+	char *path = cf_path_join(root, ".gitattributes");
+	cf_buf text = CF_BUF_INIT;
+	int rc = 0;
+	if (!path)
+		return CF_EXIT_USAGE;
+	if (cf_is_file(path) && cf_read_file_buf(&text, path, COPY_MAX) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "cannot read .gitattributes: %s", strerror(errno));
+		goto out;
+	}
+	const char *p = cf_buf_cstr(&text);
+	size_t al = strlen(ATTR_LINE);
+	int have = 0;
+	while (*p && !have) {
+		size_t n = strcspn(p, "\n");
+		size_t m = n && p[n - 1] == '\r' ? n - 1 : n;
+		have = m == al && memcmp(p, ATTR_LINE, al) == 0;
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (have) {
+		say(r, 0, ".gitattributes");
+		goto out;
+	}
+	int existed = text.len > 0 || cf_is_file(path);
+	if (text.len && text.ptr[text.len - 1] != '\n')
+		cf_buf_putc(&text, '\n');
+	cf_buf_puts(&text, ATTR_LINE "\n");
+	if (cf_buf_oom(&text) || cf_write_file_atomic(path, text.ptr, text.len, 0644) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "cannot write .gitattributes: %s", strerror(errno));
+		goto out;
+	}
+	say(r, 1, ".gitattributes: %s '%s'", existed ? "added" : "written with", ATTR_LINE);
+out:
+	cf_buf_free(&text);
+	free(path);
+	return rc;
+}
+
+/* The repository key: made when access.yaml names none. */
+static int step_key(report *r, const char *root, const char *git_dir, cf_access *a,
+		    cf_keyring *ring)
+{
+	char hex[CF_KEYID_HEX_BYTES];
+	if (a->has_repository_key) {
+		cf_keyid_hex(hex, a->repository_key);
+		say(r, 0, "repository key %s%s", hex,
+		    cf_keyring_find(ring, a->repository_key)
+			? " (this clone holds it)"
+			: " (this clone does not hold it: `casefile unlock` installs it)");
+		return 0;
+	}
+	cf_key *k = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	if (cf_key_generate(&k) != 0 || cf_keystore_install(git_dir, k, &diags) != 0) {
+		cf_key_free(k);
+		int rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		cf_diags_free(&diags);
+		return rc;
+	}
+	cf_diags_free(&diags);
+	a->has_repository_key = 1;
+	memcpy(a->repository_key, cf_key_id(k), CF_KEYID_BYTES);
+	if (cf_access_save(a, root) != 0) {
+		cf_key_free(k);
+		return cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot write %s: %s",
+				     CF_ACCESS_PATH, strerror(errno));
+	}
+	cf_keyid_hex(hex, cf_key_id(k));
+	say(r, 1, "repository key %s made, installed in .git/casefile/keys, named in %s", hex,
+	    CF_ACCESS_PATH);
+	return cf_keyring_add(ring, k) == 0 ? 0 : CF_EXIT_USAGE;
+}
+
+/* The member whose .pub holds pub (malloc'd name), or NULL. */
+static char *member_of(const char *root, const unsigned char pub[CF_PUBKEY_BYTES])
+{
+	char *dir = cf_path_join(root, CF_MEMBERS_DIR);
+	cf_strlist names = CF_STRLIST_INIT;
+	char *found = NULL;
+	if (dir && cli_list_names(&names, dir, ".pub") == 0) {
+		for (size_t i = 0; i < names.n && !found; i++) {
+			unsigned char have[CF_PUBKEY_BYTES];
+			cf_buf p = CF_BUF_INIT;
+			cf_buf_printf(&p, "%s/%s.pub", dir, names.items[i]);
+			if (!cf_buf_oom(&p) && cli_read_pubkey(have, p.ptr) == 0 &&
+			    memcmp(have, pub, CF_PUBKEY_BYTES) == 0)
+				found = cf_strdup(names.items[i]);
+			cf_buf_free(&p);
+		}
+	}
+	cf_strlist_free(&names);
+	free(dir);
+	return found;
+}
+
+/* The creator as the first member, when an identity exists at the default path. */
+static int step_member(report *r, const char *root, const cf_access *a, const cf_keyring *ring,
+		       const char *member)
+{
+	char *path = cf_identity_default_path();
+	unsigned char pub[CF_PUBKEY_BYTES];
+	cf_diags diags = CF_DIAGS_INIT;
+	char *already = NULL;
+	int rc = 0;
+	if (!path || access(path, F_OK) != 0) {
+		say(r, NOTE,
+		    "no member added: no identity at %s (`casefile keygen` makes one; then "
+		    "`casefile member add NAME PUBKEY`). Until a member holds the repository key, "
+		    "this clone's copy is the only one: `casefile key export -o FILE` backs it up",
+		    path ? path : "~/.config/casefile/identity");
+		goto out;
+	}
+	if (cf_identity_read_public(pub, path, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		goto out;
+	}
+	if ((already = member_of(root, pub)) != NULL) {
+		say(r, 0, "member %s (your identity)", already);
+		goto out;
+	}
+	const char *name = member ? member : getenv("USER");
+	if (!name || !cf_member_name_valid(name)) {
+		if (member)
+			rc = cli_usage("init", "'%s' is not a member name", member);
+		else
+			say(r, NOTE,
+			    "no member added: $USER is not set or not a member name; use "
+			    "--member NAME");
+		goto out;
+	}
+	if (!a->has_repository_key || !cf_keyring_find(ring, a->repository_key)) {
+		say(r, NOTE,
+		    "not adding you as a member: this clone does not hold the repository key (a "
+		    "member runs `casefile member add %s \"$(casefile key public)\"` for you)",
+		    name);
+		goto out;
+	}
+	char *pp = NULL;
+	{
+		cf_buf b = CF_BUF_INIT;
+		cf_buf_printf(&b, "%s/%s/%s.pub", root, CF_MEMBERS_DIR, name);
+		pp = cf_buf_detach(&b);
+	}
+	if (pp && cf_is_file(pp)) {
+		free(pp);
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL,
+				   "choose another name with --member NAME",
+				   "member %s exists with another public key", name);
+		goto out;
+	}
+	free(pp);
+	if (cli_write_pubfile(root, name, pub) < 0 ||
+	    cli_seal_to(root, cf_keyring_find(ring, a->repository_key), name, pub) < 0) {
+		rc =
+		    cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				  "cannot write the member files of %s: %s", name, strerror(errno));
+		goto out;
+	}
+	size_t cases = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const cf_key *k = cf_keyring_find(ring, a->cases[i].key);
+		if (k && cli_seal_to(root, k, name, pub) >= 0)
+			cases++;
+	}
+	if (cases)
+		say(r, 1, "member %s (you): the repository key and %zu case key%s sealed to you",
+		    name, cases, cases == 1 ? "" : "s");
+	else
+		say(r, 1, "member %s (you): the repository key sealed to you", name);
+out:
+	cf_diags_free(&diags);
+	free(already);
+	free(path);
+	return rc;
+}
+
+static int step_git_config(report *r, const char *root, const char *exe)
+{
+	cf_buf q = CF_BUF_INIT;
+	put_shell_word(&q, exe);
+	const char *e = cf_buf_cstr(&q);
+	cf_buf v[7] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
+		       CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+	cf_buf_printf(&v[0], "%s filter-process", e);
+	cf_buf_puts(&v[1], "true");
+	cf_buf_printf(&v[2], "%s clean %%f", e);
+	cf_buf_printf(&v[3], "%s smudge %%f", e);
+	cf_buf_printf(&v[4], "%s textconv", e);
+	cf_buf_puts(&v[5], "casefile three-way merge of encrypted case files");
+	cf_buf_printf(&v[6], "%s merge %%O %%A %%B %%P", e);
+	static const char *const keys[7] = {
+	    "filter.casefile.process", "filter.casefile.required", "filter.casefile.clean",
+	    "filter.casefile.smudge",  "diff.casefile.textconv",   "merge.casefile.name",
+	    "merge.casefile.driver",
+	};
+	size_t set = 0;
+	int rc = 0;
+	for (size_t i = 0; i < 7 && rc == 0; i++) {
+		cf_buf cur = CF_BUF_INIT;
+		int got =
+		    cli_gitv(&cur, root, 1, "config", "--local", "--get", keys[i], (char *)NULL);
+		if (cur.len && cur.ptr[cur.len - 1] == '\n')
+			cur.ptr[--cur.len] = '\0';
+		if (got != 0 || strcmp(cf_buf_cstr(&cur), cf_buf_cstr(&v[i])) != 0) {
+			if (cf_buf_oom(&v[i]) || cli_gitv(NULL, root, 0, "config", "--local",
+							  keys[i], v[i].ptr, (char *)NULL) != 0)
+				rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+						   "git config %s failed", keys[i]);
+			set++;
+		}
+		cf_buf_free(&cur);
+	}
+	if (rc == 0 && set)
+		say(r, 1,
+		    "git configuration: the casefile filter, diff and merge driver, running %s",
+		    exe);
+	else if (rc == 0)
+		say(r, 0, "git configuration (filter, diff and merge driver: %s)", exe);
+	for (size_t i = 0; i < 7; i++)
+		cf_buf_free(&v[i]);
+	cf_buf_free(&q);
+	return rc;
+}
+
+/* Hooks that read their input from stdin: the chain gives each hook a copy. */
+static int hook_reads_stdin(const char *name)
+{
+	static const char *const names[] = {
+	    "pre-push",	    "pre-receive",	     "post-receive",
+	    "post-rewrite", "reference-transaction", "proc-receive"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int write_chain(const char *path, const char *name)
+{
+	cf_buf b = CF_BUF_INIT;
+	cf_buf_printf(&b,
+		      "#!/bin/sh\n" HOOK_MARK "\n"
+		      "# casefile init put casefile's %s hook in %s.casefile and the hook that\n"
+		      "# was here before in %s.local; both run, casefile's first.\n"
+		      "dir=$(dirname \"$0\")\n",
+		      name, name, name);
+	if (hook_reads_stdin(name))
+		cf_buf_printf(&b,
+			      "input=$(mktemp) || exit 1\n"
+			      "cat >\"$input\"\n"
+			      "\"$dir/%s.casefile\" \"$@\" <\"$input\" || { s=$?; rm -f "
+			      "\"$input\"; exit $s; }\n"
+			      "\"$dir/%s.local\" \"$@\" <\"$input\"\n"
+			      "s=$?\n"
+			      "rm -f \"$input\"\n"
+			      "exit $s\n",
+			      name, name);
+	else
+		cf_buf_printf(&b,
+			      "\"$dir/%s.casefile\" \"$@\" || exit $?\n"
+			      "exec \"$dir/%s.local\" \"$@\"\n",
+			      name, name);
+	int rc = cf_buf_oom(&b) ? -1 : cf_write_file_atomic(path, b.ptr, b.len, 0755);
+	cf_buf_free(&b);
+	return rc;
+}
+
+static int is_chain(const char *path)
+{
+	cf_buf b = CF_BUF_INIT;
+	int yes = cf_read_file_buf(&b, path, COPY_MAX) == 0 && strstr(cf_buf_cstr(&b), HOOK_MARK);
+	cf_buf_free(&b);
+	return yes;
+}
+
+/* Installs one hook: alone, or chained before the hook already there. */
+static int install_hook(cf_buf *done, const char *src, const char *hooks, const char *name)
+{
+	char *target = cf_path_join(hooks, name);
+	cf_buf ours = CF_BUF_INIT, local = CF_BUF_INIT;
+	int rc = -1;
+	if (!target)
+		goto out;
+	cf_buf_printf(&ours, "%s.casefile", target);
+	cf_buf_printf(&local, "%s.local", target);
+	if (cf_buf_oom(&ours) || cf_buf_oom(&local))
+		goto out;
+	struct stat st;
+	if (lstat(target, &st) != 0) {
+		rc = copy_file(src, target, 0755) == 0 ? 1 : -1;
+		if (rc == 1)
+			cf_buf_printf(done, " %s", name);
+	} else if (S_ISREG(st.st_mode) && files_equal(src, target)) {
+		rc = 0;
+	} else if (S_ISREG(st.st_mode) && is_chain(target)) {
+		rc = 0;
+		if (!files_equal(src, ours.ptr)) {
+			rc = copy_file(src, ours.ptr, 0755) == 0 ? 1 : -1;
+			if (rc == 1)
+				cf_buf_printf(done, " %s (updated)", name);
+		}
+	} else if (access(local.ptr, F_OK) == 0) {
+		/* A hook of someone else's and a .local beside it: leave both alone. */
+		cf_buf_printf(done, " %s (NOT installed: %s and %s.local both exist)", name, name,
+			      name);
+		rc = 1;
+	} else if (rename(target, local.ptr) == 0) {
+		rc = copy_file(src, ours.ptr, 0755) == 0 && write_chain(target, name) == 0 ? 1 : -1;
+		if (rc == 1)
+			cf_buf_printf(done, " %s (the one there kept as %s.local, still run)", name,
+				      name);
+	}
+out:
+	cf_buf_free(&ours);
+	cf_buf_free(&local);
+	free(target);
+	return rc;
+}
+
+static int step_hooks(report *r, const char *root, const char *exe)
+{
+	char *src = find_data("hooks", exe, 1);
+	if (!src) {
+		say(r, NOTE, "hooks: none installed (no hook files come with this casefile yet)");
+		return 0;
+	}
+	cf_buf hp = CF_BUF_INIT, done = CF_BUF_INIT;
+	cf_strlist names = CF_STRLIST_INIT;
+	int rc = 0;
+	if (cli_gitv(&hp, root, 1, "rev-parse", "--git-path", "hooks", (char *)NULL) != 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot find git's hooks");
+		goto out;
+	}
+	while (hp.len && hp.ptr[hp.len - 1] == '\n')
+		hp.ptr[--hp.len] = '\0';
+	char *hooks = hp.ptr[0] == '/' ? cf_strdup(hp.ptr) : cf_path_join(root, hp.ptr);
+	if (!hooks || (!cf_is_dir(hooks) && cf_mkdirs(hooks, 0755) < 0) ||
+	    cli_list_names(&names, src, "") < 0) {
+		free(hooks);
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot install the hooks");
+		goto out;
+	}
+	size_t same = 0;
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *f = cf_path_join(src, names.items[i]);
+		if (f && cf_is_file(f)) {
+			int h = install_hook(&done, f, hooks, names.items[i]);
+			if (h < 0)
+				rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+						   "cannot install the %s hook: %s", names.items[i],
+						   strerror(errno));
+			else if (h == 0)
+				same++;
+		}
+		free(f);
+	}
+	free(hooks);
+	if (rc == 0 && done.len)
+		say(r, 1, "hooks installed:%s", done.ptr);
+	else if (rc == 0)
+		say(r, 0, "hooks (%zu)", same);
+out:
+	cf_strlist_free(&names);
+	cf_buf_free(&hp);
+	cf_buf_free(&done);
+	free(src);
+	return rc;
+}
+
+/* Case files git already holds in plaintext (a repository adopted after it kept cases
+ * unencrypted): staged again, now encrypted.  The commits before keep them readable. */
+static int step_plaintext(report *r, const char *root, const cf_access *a, const cf_keyring *ring)
+{
+	cf_strlist plain = CF_STRLIST_INIT;
+	int rc = 0;
+	if (cli_index_plaintext(&plain, root) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot read the git index");
+		goto out;
+	}
+	if (plain.n == 0)
+		goto out;
+	for (size_t i = 0; i < plain.n; i++) {
+		const unsigned char *k = cf_access_key_for(a, plain.items[i]);
+		if (!k || !cf_keyring_find(ring, k)) {
+			say(r, NOTE,
+			    "git holds %zu file%s under cases/ in plaintext (%s ...); this clone "
+			    "cannot encrypt them: a member holding the keys should run `casefile "
+			    "init`",
+			    plain.n, plain.n == 1 ? "" : "s", plain.items[0]);
+			goto out;
+		}
+	}
+	const char **args = calloc(plain.n + 4, sizeof(*args));
+	if (!args) {
+		rc = CF_EXIT_USAGE;
+		goto out;
+	}
+	size_t n = 0;
+	args[n++] = "add";
+	args[n++] = "--renormalize";
+	args[n++] = "--";
+	for (size_t i = 0; i < plain.n; i++)
+		args[n++] = plain.items[i];
+	args[n] = NULL;
+	int grc = cli_git(NULL, root, 0, args);
+	free(args);
+	if (grc != 0) {
+		rc = cli_key_error("init", CF_EXIT_KEY, "crypt/format",
+				   "the filter is configured; `git add --renormalize cases/` tries "
+				   "again",
+				   "git holds %zu file%s under cases/ in plaintext and could not "
+				   "encrypt them (see above)",
+				   plain.n, plain.n == 1 ? "" : "s");
+		goto out;
+	}
+	if ((rc = cli_check_staged(root, a, &plain, "init")))
+		goto out;
+	say(r, DONE,
+	    "%zu file%s under cases/ that git held in plaintext staged again, encrypted. "
+	    "WARNING: the commits made before keep them in plaintext; only rewriting history "
+	    "removes them",
+	    plain.n, plain.n == 1 ? "" : "s");
+out:
+	cf_strlist_free(&plain);
+	return rc;
+}
+
+/* The example partnership's cases, each copied unless a case of that id is there. */
+static int step_example(report *r, cf_strlist *copied, const char *root, const char *example)
+{
+	char *from = cf_path_join(example, "cases");
+	char *to = cf_path_join(root, "cases");
+	cf_strlist ids = CF_STRLIST_INIT;
+	size_t files = 0, skipped = 0;
+	int rc = 0;
+	if (!from || !to || cli_list_names(&ids, from, "") < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "cannot read the example's cases");
+		goto out;
+	}
+	for (size_t i = 0; i < ids.n && rc == 0; i++) {
+		char *f = cf_path_join(from, ids.items[i]);
+		char *t = cf_path_join(to, ids.items[i]);
+		cf_buf rel = CF_BUF_INIT;
+		cf_buf_printf(&rel, "cases/%s/", ids.items[i]);
+		if (!f || !t || cf_buf_oom(&rel))
+			rc = CF_EXIT_USAGE;
+		else if (!cf_is_dir(f))
+			;
+		else if (cf_is_dir(t))
+			skipped++;
+		else if (copy_tree(f, t, &files) < 0 || cf_strlist_add(copied, rel.ptr) < 0)
+			rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+					   "cannot copy the example case %s: %s", ids.items[i],
+					   strerror(errno));
+		cf_buf_free(&rel);
+		free(f);
+		free(t);
+	}
+	if (rc == 0 && copied->n)
+		say(r, 1, "example: %zu cases (%zu files) copied into cases/ and staged, encrypted",
+		    copied->n, files);
+	if (rc == 0 && skipped)
+		say(r, 0, "example: %zu cases", skipped);
+out:
+	cf_strlist_free(&ids);
+	free(from);
+	free(to);
+	return rc;
+}
+
+int cmd_init(int argc, char **argv, const cf_cli *cli)
+{
+	(void)cli;
+	const char *dir = ".", *partnership = NULL, *member = NULL;
+	int example = 0, have_dir = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (cli_is_help(a)) {
+			fputs(usage_text, stdout);
+			return CF_EXIT_OK;
+		} else if (strcmp(a, "--partnership") == 0 && i + 1 < argc) {
+			partnership = argv[++i];
+		} else if (strncmp(a, "--partnership=", 14) == 0) {
+			partnership = a + 14;
+		} else if (strcmp(a, "--member") == 0 && i + 1 < argc) {
+			member = argv[++i];
+		} else if (strcmp(a, "--example") == 0) {
+			example = 1;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			return cli_usage("init", "unknown option '%s'", a);
+		} else if (!have_dir) {
+			dir = a;
+			have_dir = 1;
+		} else {
+			return cli_usage("init", "one DIR only, not '%s'", a);
+		}
+	}
+	if (partnership) {
+		size_t n = strlen(partnership);
+		int ctrl = 0;
+		for (size_t i = 0; i < n; i++)
+			ctrl |= (unsigned char)partnership[i] < 0x20 || partnership[i] == 0x7f;
+		if (n == 0 || n > PARTNERSHIP_MAX || ctrl)
+			return cli_usage("init",
+					 "the partnership's name must be one line of at most "
+					 "%d characters",
+					 PARTNERSHIP_MAX);
+	}
+	if (member && !cf_member_name_valid(member))
+		return cli_usage("init",
+				 "'%s' is not a member name (letters, digits, '.', '_', "
+				 "'-'; at most 64)",
+				 member);
+
+	report r = {CF_BUF_INIT, 0};
+	cf_access a;
+	memset(&a, 0, sizeof(a));
+	cf_diags diags = CF_DIAGS_INIT;
+	cf_keyring *ring = NULL;
+	cf_strlist copied = CF_STRLIST_INIT;
+	char *root = NULL, *git_dir = NULL, *example_dir = NULL;
+	char *exe = self_exe();
+	int rc = 0;
+	if (!exe) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "cannot find this program's path (/proc/self/exe)");
+		goto out;
+	}
+	if (!cf_is_dir(dir) && cf_mkdirs(dir, 0755) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot create %s: %s", dir,
+				   strerror(errno));
+		goto out;
+	}
+	root = realpath(dir, NULL);
+	if (!root) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot resolve %s: %s", dir,
+				   strerror(errno));
+		goto out;
+	}
+	if (example && !(example_dir = find_data("example-repo", exe, 0))) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL,
+				   "set CASEFILE_DATADIR to a directory holding example-repo/",
+				   "cannot find the example repository");
+		goto out;
+	}
+	if ((rc = step_git(&r, root)))
+		goto out;
+	git_dir = cf_source_git_dir(root);
+	if (!git_dir) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
+				   "cannot find the git directory of %s", root);
+		goto out;
+	}
+	if ((rc = step_config(&r, root, partnership, example_dir)) ||
+	    (rc = step_attributes(&r, root)))
+		goto out;
+	if (cf_access_load(&a, root, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+		goto out;
+	}
+	if (cf_keystore_load(&ring, git_dir, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		goto out;
+	}
+	if ((rc = step_key(&r, root, git_dir, &a, ring)) ||
+	    (rc = step_member(&r, root, &a, ring, member)) ||
+	    (rc = step_git_config(&r, root, exe)) || (rc = step_hooks(&r, root, exe)) ||
+	    (rc = step_plaintext(&r, root, &a, ring)))
+		goto out;
+	if (example && (rc = step_example(&r, &copied, root, example_dir)))
+		goto out;
+
+	/* Stage what casefile wrote (git add of what did not change changes nothing). */
+	if (cli_gitv(NULL, root, 0, "add", "--", ".casefile", ".gitattributes", (char *)NULL) !=
+	    0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "git add failed (see above)");
+		goto out;
+	}
+	if (copied.n) {
+		const char **args = calloc(copied.n + 3, sizeof(*args));
+		if (!args) {
+			rc = CF_EXIT_USAGE;
+			goto out;
+		}
+		args[0] = "add";
+		args[1] = "--";
+		for (size_t i = 0; i < copied.n; i++)
+			args[2 + i] = copied.items[i];
+		int grc = cli_git(NULL, root, 0, args);
+		free(args);
+		if (grc != 0) {
+			rc =
+			    cli_key_error("init", CF_EXIT_KEY, NULL,
+					  "check `casefile filter-process --help` works; the cases "
+					  "are copied but not staged",
+					  "git could not stage the example's cases: the filter did "
+					  "not encrypt them (see above)");
+			goto out;
+		}
+		if ((rc = cli_check_staged(root, &a, &copied, "init")))
+			goto out;
+	}
+	cf_buf staged = CF_BUF_INIT;
+	if (r.changed &&
+	    cli_gitv(&staged, root, 1, "diff", "--cached", "--name-only", "--", ".casefile",
+		     ".gitattributes", "cases", (char *)NULL) == 0 &&
+	    staged.len) {
+		size_t n = 0;
+		for (size_t i = 0; i < staged.len; i++)
+			n += staged.ptr[i] == '\n';
+		say(&r, DONE, "staged for your next commit: %zu file%s", n, n == 1 ? "" : "s");
+	}
+	cf_buf_free(&staged);
+	printf("casefile: init: %s%s\n", root,
+	       r.changed ? "" : ": already set up, nothing changed");
+	fputs(cf_buf_cstr(&r.lines), stdout);
+out:
+	cf_keyring_free(ring);
+	cf_access_free(&a);
+	cf_diags_free(&diags);
+	cf_strlist_free(&copied);
+	cf_buf_free(&r.lines);
+	free(example_dir);
+	free(exe);
+	free(root);
+	free(git_dir);
+	return rc;
+}
