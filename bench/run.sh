@@ -46,3 +46,5 @@ m1=$(peak_kib "$casefile" -C "$out/repo-1000" status $asof)
 m4=$(peak_kib "$casefile" -C "$out/repo-4000" status $asof)
 echo "status peak memory: 1,000 cases ${m1} KiB, 4,000 cases ${m4} KiB" \
 	"($(( (m4 - m1) * 1024 / 3000 )) bytes more per case: the summary row and its timeline marks)"
+
+BUILD=$(dirname "$casefile") sh "$here/bench/idscan.sh"

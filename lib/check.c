@@ -3,7 +3,11 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "rules/consent.h"
 #include "rules/dates.h"
+#include "rules/publication.h"
+#include "rules/quorum.h"
+#include "waiver.h"
 
 const cf_rule_info cf_check_rules[] = {
     {"schema/id", "the case id and its directory",
@@ -83,6 +87,7 @@ static void check_id(const cf_case *c, cf_diags *diags)
 void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
 		   cf_deadline_results *results)
 {
+	size_t first_diag = diags->len;
 	if (c->root)
 		check_id(c, diags);
 	if (!c->schema)
@@ -95,6 +100,9 @@ void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
 			cf_schema_check_doc(&ctx, f->spec, f->doc, diags);
 	}
 	cf_rule_dates_order(c, diags);
+	cf_rule_consent(c, env ? env->today : CF_DATE_NONE, diags);
+	cf_rule_quorum(c, diags);
+	cf_rule_publication(c, env ? env->calendar : NULL, diags);
 	if (env && c->deadlines) {
 		cf_deadline_results own = {NULL, 0, 0};
 		cf_deadline_results *r = results ? results : &own;
@@ -106,4 +114,5 @@ void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
 		cf_deadlines_report(&mine, diags);
 		cf_deadline_results_free(&own);
 	}
+	cf_waivers_apply(c, diags, first_diag);
 }

@@ -26,15 +26,15 @@ cat >"$tmp/want.txt" <<'TXT'
 Northdale Safeguarding Children Partnership: open cases as of 2026-11-24
 
 CASE      TITLE           ROUTE         STAGE         OPEN  NEXT DEADLINE                       DUE         WORKING DAYS  RAG    ERR  WARN  ACTIONS
-2025-011  Child K         notification  publication    294  LCSPR completed and published       2026-04-30   145 overdue  red      2     1        0
+2025-011  Child K         notification  publication    294  LCSPR completed and published       2026-04-30   145 overdue  red      7     1        0
 2025-006  Child F         notification  embedding      373  R1.2: Action of the plan completed  2026-10-30    17 overdue  red      1     2        1
 2026-007  Child G         notification  review         148  LCSPR completed and published       2026-11-28        3 left  amber    2     2        0
 2026-011  Child M         notification  rapid-review     6  Rapid review meeting held           2026-12-03        7 left  green    0     0        0
 2026-004  Child D         notification  review         116  LCSPR completed and published       2027-01-06       28 left  green    0     0        0
 2026-002  Child B         notification  report         196  -                                                             green    3     1        0
-2026-009  Child J         referral      scoping         94  -                                                             green    0     2        0
+2026-009  Child J         referral      scoping         94  -                                                             green    0     1        0
 
-7 cases: 2 red, 1 amber, 4 green; 2 overdue deadlines (1 action); 8 errors, 8 warnings
+7 cases: 2 red, 1 amber, 4 green; 2 overdue deadlines (1 action); 13 errors, 7 warnings
 TXT
 same "$tmp/out.txt" "$tmp/want.txt" "the text table: overdue first, then by working days left"
 

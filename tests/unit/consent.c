@@ -1,0 +1,555 @@
+/* The consent rules: the family's involvement (CASE-FORMAT.md "Consent and involvement"), on copies
+ * of the example repository's cases made on disk, changed one field at a time, and read the way
+ * `casefile check` reads them.  Each failing fixture is compared with the exact lines the user
+ * sees.
+ *
+ * Every fixture pins (in the copy's .casefile/schemas/) a cspr.yaml made from the installed
+ * one: mostly SINGLE, without the `required`/`when` lines that the consent rules take over
+ * (the schema the lead is asked to ship); some OLD, with them, where schema/required reports
+ * those fields and the rules must stay silent, so that nothing is reported twice. */
+#include "tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "calendar.h"
+#include "caseload.h"
+#include "diag.h"
+#include "fs.h"
+#include "repo.h"
+#include "rules/consent.h"
+#include "schema.h"
+#include "source.h"
+
+#ifndef CF_SRCDIR
+#define CF_SRCDIR "."
+#endif
+
+/* ---- a copy of an example case, edited ----------------------------------------------------- */
+
+static char srcdir[PATH_MAX];
+static char schema_dir[PATH_MAX + 16];
+static const char *schema_dirs[1] = {schema_dir};
+
+typedef struct edit {
+	const char *file; /* in the case directory; "cspr.yaml" for the pinned schema */
+	const char *old;  /* replaced, once; it must be there */
+	const char *with;
+} edit;
+
+#define SCHEMA "cspr.yaml"
+
+/* The requirements of schemas/cspr.yaml that the consent, quorum and waiver rules take over:
+ * each `old` (a field with its `required`/`when` lines) becomes `with` (the field without
+ * them) in the schema the lead is asked to ship.  Each old starts with its with, so that both
+ * schemas can be made from either. */
+static const edit single[] = {
+    {SCHEMA, "            rule:\n              type: string\n              required: true\n",
+     "            rule:\n              type: string\n"},
+    {SCHEMA, "            reason:\n              type: text\n              required: true\n",
+     "            reason:\n              type: text\n"},
+    {SCHEMA, "            agreed:\n              type: string\n              required: true\n",
+     "            agreed:\n              type: string\n"},
+    {SCHEMA,
+     "            informed_of_review:\n              type: date\n"
+     "              required_from: scoping\n"
+     "              when: {field: not_informed_reason, present: false}\n",
+     "            informed_of_review:\n              type: date\n"},
+    {SCHEMA,
+     "            consent_to_participate:\n              type: date\n"
+     "              required: true\n              when: {field: involvement, is: participating}\n",
+     "            consent_to_participate:\n              type: date\n"},
+    {SCHEMA,
+     "            non_involvement_reason:\n              type: text\n"
+     "              required: true\n"
+     "              when: {field: involvement, in: [declined, not-approached, deferred]}\n",
+     "            non_involvement_reason:\n              type: text\n"},
+    {SCHEMA,
+     "            revisit_by:\n              type: date\n"
+     "              required: true\n              when: {field: involvement, is: deferred}\n",
+     "            revisit_by:\n              type: date\n"},
+    {SCHEMA, "      conflicts_declared:\n        type: bool\n        required: true\n",
+     "      conflicts_declared:\n        type: bool\n"},
+};
+#define N_SINGLE (sizeof(single) / sizeof(*single))
+
+/* The schema a fixture is read with, pinned in its .casefile/schemas/ whatever state the
+ * installed one is in: SINGLE, the one the lead is asked to ship (each problem reported once,
+ * by the rule); OLD, the one before it, whose schema/required still reports the fields (the
+ * rules must then stay silent). */
+enum { OLD, SINGLE };
+
+static void bail(const char *what, const char *detail)
+{
+	printf("Bail out! %s: %s\n", what, detail);
+	exit(2);
+}
+
+/* Returns how many edits it made. */
+static size_t apply_edits(cf_buf *text, const char *file, const edit *e, size_t n)
+{
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].file, file) != 0)
+			continue;
+		const char *at = strstr(cf_buf_cstr(text), e[i].old);
+		if (!at)
+			bail("an edit does not apply", e[i].old);
+		cf_buf out = CF_BUF_INIT;
+		cf_buf_put(&out, text->ptr, (size_t)(at - text->ptr));
+		cf_buf_puts(&out, e[i].with);
+		cf_buf_puts(&out, at + strlen(e[i].old));
+		cf_buf_free(text);
+		*text = out;
+		done++;
+	}
+	return done;
+}
+
+static void write_text(const char *path, const cf_buf *text)
+{
+	char *dir = cf_strdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (cf_mkdirs(dir, 0700) < 0 ||
+	    cf_write_file_atomic(path, text->ptr ? text->ptr : "", text->len, 0600) < 0)
+		bail("cannot write", path);
+	free(dir);
+}
+
+static size_t applied; /* edits made since world_open began */
+
+static void copy_edited(const char *from, const char *to, const char *rel, const edit *e, size_t n)
+{
+	cf_buf text = CF_BUF_INIT;
+	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
+		bail("cannot read", from);
+	applied += apply_edits(&text, rel, e, n);
+	write_text(to, &text);
+	cf_buf_free(&text);
+}
+
+static void copy_tree(const char *from, const char *to, const char *rel, const edit *e, size_t n)
+{
+	DIR *d = opendir(from);
+	struct dirent *x;
+	if (!d)
+		bail("cannot list", from);
+	while ((x = readdir(d))) {
+		if (x->d_name[0] == '.')
+			continue;
+		char *f = cf_path_join(from, x->d_name), *t = cf_path_join(to, x->d_name);
+		char *r = rel[0] ? cf_path_join(rel, x->d_name) : cf_strdup(x->d_name);
+		if (cf_is_dir(f))
+			copy_tree(f, t, r, e, n);
+		else
+			copy_edited(f, t, r, e, n);
+		free(f);
+		free(t);
+		free(r);
+	}
+	closedir(d);
+}
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char *sub = cf_path_join(path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+typedef struct world {
+	char root[PATH_MAX];
+	cf_repo *repo;
+	cf_source *src;
+	cf_case *c;
+	cf_diags load; /* what loading said */
+} world;
+
+static void world_close(world *W)
+{
+	cf_case_free(W->c);
+	cf_source_free(W->src);
+	cf_repo_free(W->repo);
+	cf_diags_free(&W->load);
+	if (W->root[0])
+		remove_tree(W->root);
+	memset(W, 0, sizeof(*W));
+}
+
+/* The example case id, copied with the edits, with the schema SINGLE or OLD (and the edits of
+ * cspr.yaml) pinned. */
+static void world_open(world *W, const char *id, const edit *e, size_t n, int schema)
+{
+	memset(W, 0, sizeof(*W));
+	applied = 0;
+	const char *tmp = getenv("TMPDIR");
+	char templ[PATH_MAX];
+	snprintf(templ, sizeof(templ), "%s/cf-rules-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(templ) || !realpath(templ, W->root))
+		bail("mkdtemp", strerror(errno));
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+	snprintf(from, sizeof(from), "%s/example-repo/.casefile/config.yaml", srcdir);
+	snprintf(to, sizeof(to), "%s/.casefile/config.yaml", W->root);
+	copy_edited(from, to, "config.yaml", NULL, 0);
+	snprintf(from, sizeof(from), "%s/example-repo/cases/%s", srcdir, id);
+	snprintf(to, sizeof(to), "%s/cases/%s", W->root, id);
+	copy_tree(from, to, "", e, n);
+	cf_buf text = CF_BUF_INIT;
+	snprintf(from, sizeof(from), "%s/cspr.yaml", schema_dir);
+	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
+		bail("cannot read", from);
+	for (size_t i = 0; i < N_SINGLE; i++) {
+		const edit *s = &single[i];
+		int is_old = strstr(cf_buf_cstr(&text), s->old) != NULL;
+		if (!is_old && !strstr(cf_buf_cstr(&text), s->with))
+			bail("schemas/cspr.yaml has changed; update SINGLE", s->with);
+		edit flip = {SCHEMA, s->with, s->old};
+		if (schema == SINGLE && is_old)
+			apply_edits(&text, SCHEMA, s, 1);
+		else if (schema == OLD && !is_old)
+			apply_edits(&text, SCHEMA, &flip, 1);
+	}
+	applied += apply_edits(&text, SCHEMA, e, n);
+	snprintf(to, sizeof(to), "%s/.casefile/schemas/cspr.yaml", W->root);
+	write_text(to, &text);
+	cf_buf_free(&text);
+	size_t wanted = 0;
+	for (size_t i = 0; i < n; i++)
+		wanted += strcmp(e[i].file, "-") != 0;
+	if (applied != wanted)
+		bail("an edit names a file the case does not have", id);
+	if (cf_repo_open(&W->repo, W->root, schema_dirs, 1, &W->load) < 0 ||
+	    cf_source_open_workdir(&W->src, W->root) < 0 ||
+	    cf_case_load(&W->c, W->repo, W->src, id, &W->load) < 0 || !W->c->schema)
+		bail("cannot load the case", id);
+}
+
+static cf_date D(const char *s)
+{
+	cf_date d;
+	if (cf_date_parse(&d, s) < 0)
+		bail("bad date in the test", s);
+	return d;
+}
+
+/* Every diagnostic, as check prints it. */
+static char *text_of(const cf_diags *d)
+{
+	cf_buf out = CF_BUF_INIT;
+	for (size_t i = 0; i < d->len; i++)
+		cf_diag_format_text(&out, &d->items[i]);
+	char *s = cf_buf_detach(&out);
+	return s ? s : cf_strdup("");
+}
+
+/* ---- the rule ------------------------------------------------------------------------------ */
+
+/* What cf_rule_consent reports for the case, on that day. */
+static char *consent(const char *id, const edit *e, size_t n, int schema, const char *today)
+{
+	world W;
+	world_open(&W, id, e, n, schema);
+	cf_diags d = CF_DIAGS_INIT;
+	cf_rule_consent(W.c, today ? D(today) : CF_DATE_NONE, &d);
+	cf_diags_sort(&d);
+	char *t = text_of(&d);
+	cf_diags_free(&d);
+	world_close(&W);
+	return t;
+}
+
+#define CHECK(id, edits, schema, today, want, name)                                                \
+	do {                                                                                       \
+		char *got_ = consent(id, edits, sizeof(edits) / sizeof(*(edits)), schema, today);  \
+		is_str(got_, want, name);                                                          \
+		free(got_);                                                                        \
+	} while (0)
+
+static const edit none[] = {{"-", "", ""}};
+
+/* 2026-004 M2 (Mother) participating without consent. */
+static const edit no_consent[] = {{"family.yaml", "    consent_to_participate: 2026-08-03\n", ""}};
+/* 2026-004 M3 (Father) deferred without a reason. */
+static const edit deferred_no_reason[] = {
+    {"family.yaml",
+     "    non_involvement_reason: >\n"
+     "      Father is the subject of the ongoing police investigation. The senior "
+     "investigating\n"
+     "      officer advised on 2026-07-15 that he should not be approached until he has "
+     "been\n"
+     "      interviewed and a charging decision made.\n",
+     ""}};
+/* 2026-007 M3 (Father) declined with a reason of white space only. */
+static const edit blank_reason[] = {
+    {"family.yaml", "    involvement: declined\n",
+     "    involvement: declined\n    non_involvement_reason: \"  \"\n"}};
+static const edit empty_consent_date[] = {{"family.yaml",
+					   "    consent_to_participate: 2026-08-03\n",
+					   "    consent_to_participate: \"\"\n"}};
+static const edit unknown_involvement[] = {
+    {"family.yaml", "    involvement: declined\n", "    involvement: decline\n"}};
+static const edit no_involvement[] = {{"family.yaml", "    involvement: declined\n", ""}};
+static const edit no_revisit[] = {{"family.yaml", "    revisit_by: 2027-01-29\n", ""}};
+/* The schema without its own revisit deadline: then the rule warns. */
+static const edit no_revisit_deadline[] = {
+    {SCHEMA,
+     "  - id: revisit\n"
+     "    title: Deferred family member's involvement revisited\n"
+     "    each: \"family.yaml:members[]\"\n"
+     "    due: revisit_by\n"
+     "    when: {field: involvement, is: deferred}\n"
+     "    source: \"000 §1.3, §1.7: a deferred decision is revisited later\"\n",
+     ""}};
+static const edit not_informed[] = {{"family.yaml", "    informed_of_review: 2026-07-20\n", ""}};
+static const edit not_informed_early[] = {
+    {"family.yaml", "    informed_of_review: 2026-07-20\n", ""},
+    {"case.yaml", "stage: review\n", "stage: rapid-review\n"}};
+/* 2026-002 (stage report): the report loses its Family involvement heading. */
+static const edit no_section[] = {{"report.md", "## Family involvement\n", ""}};
+static const edit section_variant[] = {
+    {"report.md", "## Family involvement\n", "### FAMILY INVOLVEMENT ###\n"}};
+static const edit section_in_code[] = {
+    {"report.md", "## Family involvement\n", "```\n## Family involvement\n```\n"}};
+/* 2025-011 (stage publication): publication readiness asks for the section from there. */
+static const edit section_publication[] = {{"report.md", "## Family involvement\n", ""}};
+static const edit section_early[] = {{"report.md", "## Family involvement\n", ""},
+				     {"case.yaml", "stage: report\n", "stage: review\n"}};
+/* 2026-004 with every consent problem at once. */
+static const edit everything[] = {
+    {"family.yaml", "    consent_to_participate: 2026-08-03\n", ""},
+    {"family.yaml", "    informed_of_review: 2026-07-20\n", ""},
+    {"family.yaml",
+     "    non_involvement_reason: >\n"
+     "      Father is the subject of the ongoing police investigation. The senior "
+     "investigating\n"
+     "      officer advised on 2026-07-15 that he should not be approached until he has "
+     "been\n"
+     "      interviewed and a charging decision made.\n",
+     ""},
+    {"family.yaml", "    revisit_by: 2027-01-29\n", ""}};
+
+static void test_rules(void)
+{
+	CHECK("2026-004", none, SINGLE, "2026-11-24", "",
+	      "the clean case 2026-004: nothing to report");
+	CHECK("2026-004", none, OLD, "2026-11-24", "",
+	      "the clean case 2026-004 with the old schema: nothing either");
+
+	CHECK("2026-004", no_consent, SINGLE, "2026-11-24",
+	      "cases/2026-004/family.yaml:17:5: error[consent/participation]: 'M2 (Mother)' is "
+	      "participating and no consent is recorded\n"
+	      "  hint: add 'consent_to_participate:' under this member: the date they agreed to "
+	      "take part (001 §7.4)\n",
+	      "consent/participation: participating without consent_to_participate");
+
+	CHECK("2026-004", empty_consent_date, SINGLE, "2026-11-24", "",
+	      "consent/participation: a date that is not a date is schema/type's, not reported "
+	      "again");
+
+	CHECK("2026-007", none, SINGLE, "2026-11-24",
+	      "cases/2026-007/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
+	      "involved and no reason is recorded\n"
+	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
+	      "consent/reason: 2026-007's declined father, at the member's line and column");
+	CHECK("2026-004", deferred_no_reason, SINGLE, "2026-11-24",
+	      "cases/2026-004/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
+	      "involved and no reason is recorded\n"
+	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
+	      "consent/reason: a deferred member is not involved either");
+	CHECK("2026-007", blank_reason, SINGLE, "2026-11-24",
+	      "cases/2026-007/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
+	      "involved and no reason is recorded\n"
+	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
+	      "consent/reason: a reason of white space is no reason");
+	CHECK("2026-007", unknown_involvement, SINGLE, "2026-11-24", "",
+	      "an involvement the schema does not know is its schema/enum, not consent/reason");
+	CHECK("2026-007", no_involvement, SINGLE, "2026-11-24", "",
+	      "no involvement recorded: schema/required's, nothing from the consent rules");
+
+	CHECK("2026-004", no_revisit, SINGLE, "2026-11-24",
+	      "cases/2026-004/family.yaml:31:5: error[consent/revisit]: 'M3 (Father)' is deferred "
+	      "and no date to revisit it is recorded\n"
+	      "  hint: add 'revisit_by:' under this member: the date by which the decision not "
+	      "to involve them is revisited (000 §1.3, §1.7)\n",
+	      "consent/revisit: deferred without revisit_by");
+	CHECK("2026-004", none, SINGLE, "2027-02-01", "",
+	      "consent/revisit: a passed revisit_by is left to deadline/revisit when the schema "
+	      "declares it");
+	CHECK("2026-004", no_revisit_deadline, SINGLE, "2027-02-01",
+	      "cases/2026-004/family.yaml:45:17: warning[consent/revisit]: 'M3 (Father)' is "
+	      "deferred and revisit_by 2027-01-29 has passed\n"
+	      "  hint: revisit the decision: record the member's involvement as it now stands, "
+	      "or a new 'revisit_by' (000 §1.7)\n",
+	      "consent/revisit: a warning once revisit_by has passed, at the date");
+	CHECK("2026-004", no_revisit_deadline, SINGLE, "2027-01-29", "",
+	      "consent/revisit: on the day itself it has not passed");
+	CHECK("2026-004", no_revisit_deadline, SINGLE, NULL, "",
+	      "consent/revisit: no day given, no warning");
+
+	CHECK("2026-004", not_informed, SINGLE, "2026-11-24",
+	      "cases/2026-004/family.yaml:17:5: error[consent/informed]: 'M2 (Mother)' has no "
+	      "record of being informed of the review, and no reason is recorded\n"
+	      "  hint: add 'informed_of_review:' (the date) or 'not_informed_reason:' under this "
+	      "member (001 §7.3.1)\n",
+	      "consent/informed: neither informed_of_review nor not_informed_reason");
+	CHECK("2026-004", not_informed_early, SINGLE, "2026-11-24", "",
+	      "consent/informed: not asked before stage scoping");
+
+	CHECK("2026-002", no_section, SINGLE, "2026-11-24",
+	      "cases/2026-002/report.md:7:1: error[consent/family-section]: the report has no "
+	      "'Family involvement' section to give the reasons why M1 (Child B) and M3 "
+	      "(Mother's Partner) are not involved\n"
+	      "  hint: add a '## Family involvement' heading with the reasons for "
+	      "non-involvement, using pseudonyms only (001 §7.4.2)\n",
+	      "consent/family-section: members not involved and no section, where the body "
+	      "starts");
+	CHECK("2026-002", section_variant, SINGLE, "2026-11-24", "",
+	      "consent/family-section: any heading level, case and closing #s");
+	CHECK("2026-002", section_in_code, SINGLE, "2026-11-24",
+	      "cases/2026-002/report.md:7:1: error[consent/family-section]: the report has no "
+	      "'Family involvement' section to give the reasons why M1 (Child B) and M3 "
+	      "(Mother's Partner) are not involved\n"
+	      "  hint: add a '## Family involvement' heading with the reasons for "
+	      "non-involvement, using pseudonyms only (001 §7.4.2)\n",
+	      "consent/family-section: a heading inside a code block is not a section");
+	CHECK("2026-002", section_early, SINGLE, "2026-11-24", "",
+	      "consent/family-section: not before the report is required");
+	CHECK("2025-011", section_publication, SINGLE, "2026-11-24", "",
+	      "consent/family-section: from rules.publication.from_stage, publication/family's");
+}
+
+/* ---- each problem reported once ------------------------------------------------------------ */
+
+/* The schema's checks of every file of the case and the consent rules, as check runs them
+ * (without deadlines: they do not touch family.yaml's fields). */
+static void check_family(world *W, cf_diags *d)
+{
+	cf_check_ctx ctx = cf_case_ctx(W->c);
+	for (size_t i = 0; i < W->c->n_files; i++) {
+		const cf_case_file *f = &W->c->files[i];
+		if (f->doc && f->spec)
+			cf_schema_check_doc(&ctx, f->spec, f->doc, d);
+	}
+	cf_rule_consent(W->c, D("2026-11-24"), d);
+}
+
+static size_t count(const cf_diags *d, const char *rule, const char *file_suffix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->len; i++) {
+		const cf_diag *x = &d->items[i];
+		size_t fl = strlen(x->file), sl = strlen(file_suffix);
+		n += strncmp(x->rule, rule, strlen(rule)) == 0 && fl >= sl &&
+		     strcmp(x->file + fl - sl, file_suffix) == 0;
+	}
+	return n;
+}
+
+static void test_once(void)
+{
+	size_t n = sizeof(everything) / sizeof(*everything);
+	world W;
+	cf_diags d = CF_DIAGS_INIT;
+
+	world_open(&W, "2026-004", everything, n, OLD);
+	check_family(&W, &d);
+	is_int(count(&d, "schema/required", "family.yaml"), 4,
+	       "old schema: its schema/required reports the four missing fields");
+	is_int(count(&d, "consent/", "family.yaml"), 0,
+	       "old schema: and the consent rules say nothing more");
+	cf_diags_free(&d);
+	world_close(&W);
+
+	world_open(&W, "2026-004", everything, n, SINGLE);
+	check_family(&W, &d);
+	is_int(count(&d, "schema/required", "family.yaml"), 0,
+	       "schema without those requirements: no schema/required in family.yaml");
+	is_int(count(&d, "consent/", "family.yaml"), 4,
+	       "schema without those requirements: one consent diagnostic for each problem");
+	is_int(d.len, 4, "and nothing else");
+
+	/* DESIGN.md: real identifiers never travel in a message. */
+	char *t = text_of(&d);
+	const cf_case_file *f = cf_case_file_get(W.c, "family.yaml");
+	const cf_node *members = cf_node_get(f->doc->root, "members");
+	static const char *const keys[] = {"name", "dob", "address", "school"};
+	int leaked = 0;
+	for (size_t i = 0; i < members->n; i++) {
+		const cf_node *m = members->items[i];
+		for (size_t k = 0; k < 4; k++) {
+			const char *v = cf_node_str(cf_node_get(m, keys[k]));
+			leaked += v && strstr(t, v) != NULL;
+		}
+		const cf_node *al = cf_node_get(m, "aliases");
+		for (size_t k = 0; al && al->kind == CF_NODE_SEQ && k < al->n; k++)
+			leaked += strstr(t, cf_node_str(al->items[k])) != NULL;
+	}
+	is_int(leaked, 0, "no name, alias, date of birth, address or school in any message");
+	ok(strstr(t, "'M2 (Mother)'") && strstr(t, "'M3 (Father)'"),
+	   "members are named by ref and pseudonym");
+	free(t);
+	cf_diags_free(&d);
+	world_close(&W);
+}
+
+static void test_explain(void)
+{
+	static const char *const ids[] = {"consent/participation", "consent/reason",
+					  "consent/revisit", "consent/informed",
+					  "consent/family-section"};
+	size_t n = 0, complete = 0;
+	for (const cf_rule_info *r = cf_consent_rules; r->id; r++) {
+		n++;
+		complete += r->title && r->checks && r->why && r->fix && r->source &&
+			    strstr(r->source, "§");
+	}
+	is_int(n, 5, "five consent rules have explain texts");
+	is_int(complete, 5, "each with title, checks, why, fix and a seed section");
+	int found = 1;
+	for (size_t i = 0; i < 5; i++) {
+		int hit = 0;
+		for (const cf_rule_info *r = cf_consent_rules; r->id; r++)
+			hit |= strcmp(r->id, ids[i]) == 0;
+		found &= hit;
+	}
+	ok(found, "the ids are the ones the rule reports");
+}
+
+int main(void)
+{
+	if (cf_init() < 0) {
+		printf("Bail out! cf_init failed\n");
+		return 1;
+	}
+	const char *src = getenv("CF_SRCDIR");
+	snprintf(srcdir, sizeof(srcdir), "%s", src && *src ? src : CF_SRCDIR);
+	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
+	test_rules();
+	test_once();
+	test_explain();
+	return tap_done();
+}

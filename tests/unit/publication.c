@@ -1,0 +1,776 @@
+/* lib/rules/publication: every item of the readiness list (CASE-FORMAT.md, "Publication
+ * readiness") on a real case repository made for each scenario: a copy of example-repo's
+ * .casefile and of its published case 2025-006 (which holds every item), edited to break one
+ * item.  Each scenario asserts the exact diagnostic line, as `casefile ready` and `casefile
+ * check` print it, and that the unedited case passes.  Working days come from the published
+ * England & Wales bank holidays (2026: Dec 25 Fri, Dec 28 Mon; 2027: Jan 1 Fri). */
+#include "tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "caseload.h"
+#include "diag.h"
+#include "fs.h"
+#include "repo.h"
+#include "rules/publication.h"
+#include "source.h"
+
+#ifndef CF_SRCDIR
+#define CF_SRCDIR "."
+#endif
+
+#define CASE "2025-006"
+
+typedef struct world {
+	char src[PATH_MAX];  /* the source tree */
+	char root[PATH_MAX]; /* the repository made for the scenario */
+	char *schema_dir;
+	cf_repo *repo;
+	cf_source *source;
+	cf_case *c;
+	cf_diags load;
+} world;
+
+/* A path, printed: malloc'd (NULL when memory ran out). */
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *pathf(const char *fmt, ...)
+{
+	cf_buf b = CF_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	cf_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return cf_buf_detach(&b);
+}
+
+/* ---- files ----------------------------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to)
+{
+	cf_buf data = CF_BUF_INIT;
+	int rc = cf_read_file_buf(&data, from, 1 << 20);
+	FILE *f = rc == 0 ? fopen(to, "w") : NULL;
+	if (!f || fwrite(data.ptr, 1, data.len, f) != data.len)
+		rc = -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	cf_buf_free(&data);
+	return rc;
+}
+
+static int copy_tree(const char *from, const char *to)
+{
+	DIR *d = opendir(from);
+	if (!d || cf_mkdirs(to, 0700) < 0) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *a = cf_path_join(from, e->d_name), *b = cf_path_join(to, e->d_name);
+		rc = !a || !b ? -1 : cf_is_dir(a) ? copy_tree(a, b) : copy_file(a, b);
+		free(a);
+		free(b);
+	}
+	closedir(d);
+	return rc;
+}
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char *sub = cf_path_join(path, e->d_name);
+			if (sub)
+				remove_tree(sub);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+/* Replaces the one occurrence of old in the case's file by new; the scenario bails out when the
+ * text is not there (the fixture changed under the test). */
+static int edit(world *W, const char *file, const char *old, const char *new)
+{
+	char *path = pathf("%s/cases/%s/%s", W->root, CASE, file);
+	cf_buf data = CF_BUF_INIT, out = CF_BUF_INIT;
+	if (!path || cf_read_file_buf(&data, path, 1 << 20) < 0) {
+		free(path);
+		return -1;
+	}
+	const char *at = strstr(cf_buf_cstr(&data), old);
+	int rc = -1;
+	if (at) {
+		cf_buf_put(&out, data.ptr, (size_t)(at - data.ptr));
+		cf_buf_puts(&out, new);
+		cf_buf_puts(&out, at + strlen(old));
+		FILE *f = fopen(path, "w");
+		rc = f && fputs(cf_buf_cstr(&out), f) != EOF ? 0 : -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
+	} else {
+		printf("# the fixture %s has no '%s'\n", file, old);
+	}
+	cf_buf_free(&data);
+	cf_buf_free(&out);
+	free(path);
+	return rc;
+}
+
+/* ---- the world ---------------------------------------------------------------------------------
+ */
+
+static void world_close(world *W)
+{
+	cf_case_free(W->c);
+	cf_source_free(W->source);
+	cf_repo_free(W->repo);
+	cf_diags_free(&W->load);
+	W->c = NULL;
+	W->source = NULL;
+	W->repo = NULL;
+	if (W->root[0])
+		remove_tree(W->root);
+	W->root[0] = '\0';
+}
+
+/* A fresh copy of the example repository's config and case 2025-006. */
+static int world_new(world *W)
+{
+	const char *tmp = getenv("TMPDIR");
+	char templ[PATH_MAX];
+	snprintf(templ, sizeof(templ), "%s/cf-publication-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(templ) || !realpath(templ, W->root)) {
+		printf("# mkdtemp: %s\n", strerror(errno));
+		return -1;
+	}
+	char *f1 = pathf("%s/example-repo/.casefile", W->src);
+	char *t1 = pathf("%s/.casefile", W->root);
+	char *f2 = pathf("%s/example-repo/cases/%s", W->src, CASE);
+	char *t2 = pathf("%s/cases/%s", W->root, CASE);
+	int rc = f1 && t1 && f2 && t2 && copy_tree(f1, t1) == 0 && copy_tree(f2, t2) == 0 ? 0 : -1;
+	free(f1);
+	free(t1);
+	free(f2);
+	free(t2);
+	return rc;
+}
+
+static int world_load(world *W)
+{
+	const char *dirs[1] = {W->schema_dir};
+	cf_diags_free(&W->load);
+	if (cf_repo_open(&W->repo, W->root, dirs, 1, &W->load) < 0 ||
+	    cf_source_open_workdir(&W->source, W->root) < 0 ||
+	    cf_case_load(&W->c, W->repo, W->source, CASE, &W->load) < 0 || !W->c->schema) {
+		for (size_t i = 0; i < W->load.len; i++) {
+			cf_buf t = CF_BUF_INIT;
+			cf_diag_format_text(&t, &W->load.items[i]);
+			printf("# %s", cf_buf_cstr(&t));
+			cf_buf_free(&t);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* The first line of a diagnostic, as casefile prints it. */
+static char *line_of(const cf_diag *d)
+{
+	cf_buf t = CF_BUF_INIT;
+	cf_diag_format_text(&t, d);
+	char *s = cf_buf_detach(&t);
+	if (s && strchr(s, '\n'))
+		*strchr(s, '\n') = '\0';
+	return s;
+}
+
+typedef struct result {
+	cf_publication_item items[CF_PUBLICATION_ITEMS];
+	cf_diags list;	/* the checklist's diagnostics */
+	cf_diags check; /* what `check` adds (cf_rule_publication) */
+	int rc;
+} result;
+
+static void run(world *W, result *R)
+{
+	memset(R, 0, sizeof(*R));
+	R->rc = cf_publication_checklist(R->items, W->c, W->repo->calendar, &R->list);
+	cf_rule_publication(W->c, W->repo->calendar, &R->check);
+}
+
+static void result_free(result *R)
+{
+	cf_diags_free(&R->list);
+	cf_diags_free(&R->check);
+}
+
+static void show(const cf_diags *d)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		char *l = line_of(&d->items[i]);
+		printf("#     %s\n", l ? l : "?");
+		free(l);
+	}
+}
+
+/* Every item holds but `fails` (an item number, 0 for none), whose diagnostics are exactly
+ * want (NULL-terminated). */
+static void expect_items(const result *R, int fails, const char *const *want, const char *name)
+{
+	int good = R->rc == 0;
+	for (int i = 0; i < CF_PUBLICATION_ITEMS; i++)
+		good &= R->items[i].ok == (i + 1 != fails);
+	size_t n = 0;
+	while (want && want[n])
+		n++;
+	const cf_publication_item *it = fails ? &R->items[fails - 1] : NULL;
+	if (it && it->count != n)
+		good = 0;
+	for (size_t k = 0; want && it && good && k < n; k++) {
+		char *l = line_of(&R->list.items[it->first + k]);
+		good &= l && strcmp(l, want[k]) == 0;
+		free(l);
+	}
+	if (!ok(good, name)) {
+		for (int i = 0; i < CF_PUBLICATION_ITEMS; i++)
+			printf("#   item %d %s\n", i + 1, R->items[i].ok ? "ok" : "FAILS");
+		printf("#   got:\n");
+		show(&R->list);
+		printf("#   want (item %d):\n", fails);
+		for (size_t k = 0; k < n; k++)
+			printf("#     %s\n", want[k]);
+	}
+}
+
+/* What `check` reports of publication/ (the lines, in order), exactly want. */
+static void expect_check(const result *R, const char *const *want, const char *name)
+{
+	size_t n = 0, got = 0;
+	while (want && want[n])
+		n++;
+	int good = 1;
+	for (size_t i = 0; i < R->check.len; i++) {
+		if (strncmp(R->check.items[i].rule, "publication/", 12) != 0)
+			continue;
+		char *l = line_of(&R->check.items[i]);
+		good &= got < n && l && strcmp(l, want[got]) == 0;
+		got++;
+		free(l);
+	}
+	good &= got == n;
+	if (!ok(good, name)) {
+		printf("#   check got:\n");
+		show(&R->check);
+		printf("#   want:\n");
+		for (size_t k = 0; k < n; k++)
+			printf("#     %s\n", want[k]);
+	}
+}
+
+/* One scenario: a fresh world, edits (file, old, new; NULL-ended triples), the results. */
+static int scenario(world *W, result *R, const char *const *edits)
+{
+	world_close(W);
+	if (world_new(W) < 0)
+		return -1;
+	for (size_t i = 0; edits && edits[i]; i += 3)
+		if (edit(W, edits[i], edits[i + 1], edits[i + 2]) < 0)
+			return -1;
+	if (world_load(W) < 0)
+		return -1;
+	run(W, R);
+	return 0;
+}
+
+#define L(...)                                                                                     \
+	(const char *const[])                                                                      \
+	{                                                                                          \
+		__VA_ARGS__, NULL                                                                  \
+	}
+#define NONE ((const char *const *)NULL)
+
+#define SCENARIO(edits)                                                                            \
+	if (scenario(W, &R, edits) < 0) {                                                          \
+		printf("Bail out! the scenario could not be set up\n");                            \
+		exit(1);                                                                           \
+	}
+
+/* ---- the scenarios ----------------------------------------------------------------------------
+ */
+
+static void clean(world *W)
+{
+	result R;
+	SCENARIO(NONE);
+	expect_items(&R, 0, NONE, "2025-006 as published: every item holds");
+	expect_check(&R, NONE, "check: nothing of publication/ for it");
+	ok(strcmp(R.items[4].title, "sent to the National Panel, Ofsted and DfE at least 7 "
+				    "working days before publication") == 0,
+	   "item 5 names the schema's 7 working days");
+	result_free(&R);
+}
+
+static void status(world *W)
+{
+	result R;
+	SCENARIO(L("report.md", "status: final", "status: draft"));
+	const char *want[] = {"cases/2025-006/report.md:4:9: error[publication/status]: the report "
+			      "is a draft ('status: draft')",
+			      NULL};
+	expect_items(&R, 1, want, "publication/status: a draft fails item 1");
+	expect_check(&R, want, "publication/status: an error from check at embedding");
+	result_free(&R);
+}
+
+static void sections(world *W)
+{
+	result R;
+	SCENARIO(L("report.md",
+		   "## Good practice\n\nThe midwife's safer-sleep conversation was thorough and "
+		   "well recorded, and Housing Options\nfound the family a larger room within a "
+		   "week of their request.\n\n",
+		   ""));
+	const char *missing[] = {"cases/2025-006/report.md: error[publication/section]: the report "
+				 "has no section 'Good practice'",
+				 NULL};
+	expect_items(&R, 1, missing, "publication/section: a missing section");
+	expect_check(&R, missing, "publication/section: an error from check");
+	result_free(&R);
+
+	SCENARIO(
+	    L("report.md",
+	      "The midwife's safer-sleep conversation was thorough and well recorded, and "
+	      "Housing Options\nfound the family a larger room within a week of their request.",
+	      "<!-- to write: what went well -->"));
+	const char *empty[] = {"cases/2025-006/report.md:40:1: error[publication/section]: the "
+			       "section 'Good practice' is empty",
+			       NULL};
+	expect_items(&R, 1, empty, "publication/section: a section with only a comment is empty");
+	result_free(&R);
+
+	SCENARIO(L("report.md", "## Good practice", "### 6. GOOD PRACTICE ###"));
+	expect_items(&R, 0, NONE,
+		     "publication/section: a numbered heading, in capitals, at another level");
+	result_free(&R);
+
+	/* a section whose text is in its sub-sections is not empty */
+	SCENARIO(L("report.md", "## Learning and recommendations\n\n",
+		   "## Learning and recommendations\n\n### R1\n\n"));
+	expect_items(&R, 0, NONE, "publication/section: text under a sub-heading counts");
+	result_free(&R);
+}
+
+static void identifiers(world *W)
+{
+	result R;
+	SCENARIO(L("report.md", "while sleeping on a sofa with Father.",
+		   "while sleeping on a sofa with Jordan\nDobbs.", "report.md", "## Overview\n",
+		   "## Overview\n\nChild F was born on 13/03/2025 to Chelsea, in Northdale.\n",
+		   "report.md", "The health visitor could not", "Ms Tregarthen could not"));
+	const char *want[] = {
+	    "cases/2025-006/report.md:15:21: error[publication/identifier]: report gives the date "
+	    "of birth of M1 (Child F)",
+	    "cases/2025-006/report.md:15:35: error[publication/identifier]: report names M2 "
+	    "(Mother) by her first name",
+	    "cases/2025-006/report.md:17:76: error[publication/identifier]: report names M3 "
+	    "(Father) by his full name",
+	    "cases/2025-006/report.md:24:4: error[publication/identifier]: report names P1 (health "
+	    "visitor) by their surname",
+	    NULL};
+	expect_items(&R, 2, want,
+		     "publication/identifier: a date of birth, first name, full name "
+		     "across a line break, a practitioner's surname");
+	expect_check(&R, want, "publication/identifier: errors from check");
+	if (R.items[1].count == 4) {
+		const cf_diag *d = &R.list.items[R.items[1].first + 2];
+		is_str(d->hint,
+		       "write 'Father' instead: a published report uses pseudonyms only (001 "
+		       "§9.1.3; 004)",
+		       "publication/identifier: the hint names the pseudonym, never the name");
+		int leaks = 0;
+		for (size_t i = 0; i < R.list.len; i++) {
+			const cf_diag *x = &R.list.items[i];
+			leaks |= strstr(x->message, "Jordan") || strstr(x->message, "Dobbs") ||
+				 strstr(x->message, "2025-03-13") ||
+				 strstr(x->message, "Tregarthen") ||
+				 (x->hint &&
+				  (strstr(x->hint, "Dobbs") || strstr(x->hint, "Tregarthen")));
+		}
+		ok(!leaks, "publication/identifier: no message or hint quotes an identifier");
+	}
+	result_free(&R);
+
+	/* the address by its first line, the school, an alias; the pseudonym's words are not
+	 * names ("Maternal Grandmother" is M4's pseudonym, her first name is not sought) */
+	SCENARIO(
+	    L("family.yaml", "    name: Denise Quennell\n",
+	      "    name: Denise Quennell\n    aliases: [Neecy]\n    school: Ropewalk Nursery\n",
+	      "report.md", "Maternal Grandmother chose not",
+	      "Neecy, who lives at 7 Gorse Bank and ran Ropewalk Nursery, chose not"));
+	const char *more[] = {
+	    "cases/2025-006/report.md:53:31: error[publication/identifier]: report names M4 "
+	    "(Maternal Grandmother) by her alias",
+	    "cases/2025-006/report.md:53:51: error[publication/identifier]: report gives the "
+	    "address of M4 (Maternal Grandmother)",
+	    "cases/2025-006/report.md:53:72: error[publication/identifier]: report names the "
+	    "school of M4 (Maternal Grandmother)",
+	    NULL};
+	expect_items(&R, 2, more, "publication/identifier: alias, address's first line, school");
+	result_free(&R);
+}
+
+/* The front matter is published too; a pseudonym that is a real name hides nothing. */
+static void identifiers_more(world *W)
+{
+	result R;
+	SCENARIO(L("report.md", "Practice Review: Child F\"", "Practice Review: Harley\""));
+	const char *title[] = {"cases/2025-006/report.md:3:51: error[publication/identifier]: "
+			       "report names M1 (Child F) by their first name",
+			       NULL};
+	expect_items(&R, 2, title,
+		     "publication/identifier: a first name in the front matter's "
+		     "title, at its column");
+	result_free(&R);
+
+	/* Child F's pseudonym is her first name: "Harley" in the report is found, and never
+	 * printed as her label */
+	SCENARIO(L("family.yaml", "pseudonym: Child F", "pseudonym: Harley", "case.yaml",
+		   "pseudonym: Child F", "pseudonym: Harley", "report.md",
+		   "Child F died in May 2025", "Harley died in May 2025"));
+	const char *own[] = {"cases/2025-006/report.md:15:1: error[publication/identifier]: "
+			     "report names M1 (subject-child) by their first name",
+			     NULL};
+	expect_items(&R, 2, own, "publication/identifier: a pseudonym that is the real first name");
+	if (R.items[1].count == 1)
+		is_str(R.list.items[R.items[1].first].hint,
+		       "their pseudonym holds a real identifier too: choose another one, and use "
+		       "it; a published report uses pseudonyms only (001 §9.1.3)",
+		       "publication/identifier: ... and the hint does not repeat it");
+	result_free(&R);
+
+	/* a surname wrapped at its hyphen at the end of a line */
+	SCENARIO(L("report.md", "while sleeping on a sofa with Father.",
+		   "while sleeping on a sofa with Ms Quennell-\nDobbs."));
+	const char *wrap[] = {"cases/2025-006/report.md:15:79: error[publication/identifier]: "
+			      "report names M1 (Child F) by their surname",
+			      NULL};
+	expect_items(&R, 2, wrap, "publication/identifier: a surname wrapped at its hyphen");
+	result_free(&R);
+}
+
+static void reviewer(world *W)
+{
+	result R;
+	SCENARIO(L("report.md", "reviewers: [Margaret Oyelaran-Finch]", "reviewers: [A. N. Other]",
+		   "report.md", "Independent reviewer: Margaret Oyelaran-Finch.",
+		   "Independent reviewer: to be named."));
+	const char *want[] = {"cases/2025-006/report.md:5:12: error[publication/reviewer]: the "
+			      "report does not name its reviewer, Margaret Oyelaran-Finch "
+			      "('reviewer.name')",
+			      NULL};
+	expect_items(&R, 3, want, "publication/reviewer: the reviewer is not named");
+	expect_check(&R, want, "publication/reviewer: an error from check");
+	result_free(&R);
+
+	SCENARIO(L("report.md", "reviewers: [Margaret Oyelaran-Finch]\n", "", "report.md",
+		   "Independent reviewer: Margaret Oyelaran-Finch.",
+		   "Independent reviewer: MARGARET\nOYELARAN-FINCH."));
+	expect_items(&R, 0, NONE,
+		     "publication/reviewer: named in the text, in capitals, across "
+		     "a line break");
+	result_free(&R);
+
+	SCENARIO(L("report.md", "reviewers: [Margaret Oyelaran-Finch]\n", "", "report.md",
+		   "Independent reviewer: Margaret Oyelaran-Finch.", "Independent reviewer.",
+		   "case.yaml", "publish: true", "publish: true\nanonymous_publication: true"));
+	expect_items(&R, 0, NONE, "publication/reviewer: anonymous publication names nobody");
+	ok(R.items[2].note != NULL, "publication/reviewer: the item says why it holds");
+	result_free(&R);
+}
+
+static void approvals(world *W)
+{
+	result R;
+	SCENARIO(L("case.yaml", "crg_endorsed: 2025-12-02", "crg_endorsed: 2025-11-01"));
+	const char *want[] = {"cases/2025-006/case.yaml:30:17: error[publication/approvals]: "
+			      "'dates.crg_endorsed' is 2025-11-01, before 'dates.final_draft' "
+			      "(2025-11-21)",
+			      NULL};
+	expect_items(&R, 4, want, "publication/approvals: endorsed before the final draft");
+	expect_check(&R, NONE, "publication/approvals: check leaves it to dates/order");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml", "  scp_approved: 2025-12-11\n", ""));
+	const char *gone[] = {"cases/2025-006/case.yaml:19:3: error[publication/approvals]: "
+			      "'dates.scp_approved' is not recorded",
+			      NULL};
+	expect_items(&R, 4, gone, "publication/approvals: an approval not recorded");
+	expect_check(&R, NONE, "publication/approvals: check leaves it to schema/required");
+	result_free(&R);
+}
+
+static void panel_notice(world *W)
+{
+	result R;
+	SCENARIO(L("case.yaml", "sent_to_panel: 2026-01-09", "sent_to_panel: 2026-01-14"));
+	const char *want[] = {"cases/2025-006/case.yaml:33:18: error[publication/panel-notice]: "
+			      "'dates.sent_to_panel' is 2026-01-14, 6 working days before "
+			      "'dates.publication_planned' (2026-01-22); at least 7 are needed",
+			      NULL};
+	expect_items(&R, 5, want, "publication/panel-notice: 6 working days");
+	expect_check(&R, want, "publication/panel-notice: an error from check");
+	if (R.items[4].count == 1)
+		is_str(R.list.items[R.items[4].first].hint,
+		       "send the report by 2026-01-13, or move the publication date (001 §10.5.1: "
+		       "no later than 7 working days before publication)",
+		       "publication/panel-notice: the hint gives the last day");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml", "sent_to_panel: 2026-01-09", "sent_to_panel: 2026-01-13"));
+	expect_items(&R, 0, NONE, "publication/panel-notice: exactly 7 working days holds");
+	result_free(&R);
+
+	/* over Christmas: 13 calendar days, but 25, 28 December and 1 January are bank holidays */
+	SCENARIO(L("case.yaml", "sent_to_panel: 2026-01-09", "sent_to_panel: 2026-12-23",
+		   "case.yaml", "publication_planned: 2026-01-22",
+		   "publication_planned: 2027-01-05"));
+	const char *xmas[] = {"cases/2025-006/case.yaml:33:18: error[publication/panel-notice]: "
+			      "'dates.sent_to_panel' is 2026-12-23, 6 working days before "
+			      "'dates.publication_planned' (2027-01-05); at least 7 are needed",
+			      NULL};
+	char *got = R.items[4].count == 1 ? line_of(&R.list.items[R.items[4].first]) : NULL;
+	if (!is_str(got, xmas[0], "publication/panel-notice: bank holidays are not working days"))
+		show(&R.list);
+	free(got);
+	result_free(&R);
+}
+
+static void family(world *W)
+{
+	result R;
+	SCENARIO(L("family.yaml",
+		   "    report_shared: 2025-11-28\n    publication_wishes_considered: "
+		   "2025-12-08\n\n  - ref: M3",
+		   "    report_shared: 2025-11-28\n\n  - ref: M3", "family.yaml",
+		   "    report_shared: 2025-11-28\n    publication_wishes_considered: "
+		   "2025-12-08\n\n  - ref: M4",
+		   "    publication_wishes_considered: 2025-12-08\n\n  - ref: M4"));
+	const char *want[] = {"cases/2025-006/family.yaml:16:5: error[publication/family]: "
+			      "'members[M2].publication_wishes_considered' is not recorded",
+			      "cases/2025-006/family.yaml:30:5: error[publication/family]: "
+			      "'members[M3].report_shared' is not recorded",
+			      NULL};
+	expect_items(&R, 6, want,
+		     "publication/family: wishes not considered, report not shared with a "
+		     "participating member");
+	expect_check(&R, NONE, "publication/family: check leaves the fields to schema/required");
+	result_free(&R);
+
+	SCENARIO(L("family.yaml",
+		   "    non_involvement_reason: >\n      Maternal Grandmother said she wanted to "
+		   "support Mother but did not want to talk about\n      Child F's death. Her wish "
+		   "was respected.\n",
+		   "", "report.md", "## Family involvement", "## Family"));
+	const char *more[] = {"cases/2025-006/family.yaml:45:5: error[publication/family]: "
+			      "'members[M4].non_involvement_reason' is not recorded",
+			      "cases/2025-006/report.md: error[publication/family]: the report has "
+			      "no section 'Family involvement'",
+			      NULL};
+	expect_items(&R, 6, more, "publication/family: no reason for non-involvement, no section");
+	const char *check_more[] = {more[1], NULL};
+	expect_check(&R, check_more, "publication/family: check reports the missing section");
+	result_free(&R);
+}
+
+static void criminal(world *W)
+{
+	result R;
+	SCENARIO(L("case.yaml",
+		   "  - kind: coroner\n    status: concluded\n    publication_cleared: true",
+		   "  - kind: criminal\n    status: ongoing\n    sio_consulted: 2025-06-20\n"
+		   "    publication_cleared: false"));
+	const char *want[] = {"cases/2025-006/case.yaml:56:5: error[publication/criminal]: "
+			      "'parallel_investigations[1]': a criminal investigation is ongoing "
+			      "and has not cleared the report for publication",
+			      NULL};
+	expect_items(&R, 7, want, "publication/criminal: ongoing, not cleared");
+	expect_check(&R, want, "publication/criminal: an error from check");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml",
+		   "  - kind: coroner\n    status: concluded\n    publication_cleared: true",
+		   "  - kind: criminal\n    status: ongoing\n    sio_consulted: 2025-06-20\n"
+		   "    publication_cleared: true"));
+	expect_items(&R, 0, NONE, "publication/criminal: ongoing but cleared holds");
+	result_free(&R);
+}
+
+static void debrief_media(world *W)
+{
+	result R;
+	SCENARIO(
+	    L("case.yaml", "practitioner_debrief: 2026-01-15", "practitioner_debrief: 2026-01-22"));
+	const char *want[] = {"cases/2025-006/case.yaml:32:25: error[publication/debrief]: "
+			      "'dates.practitioner_debrief' is 2026-01-22, not before "
+			      "'dates.publication_planned' (2026-01-22)",
+			      NULL};
+	expect_items(&R, 8, want, "publication/debrief: on the day of publication");
+	expect_check(&R, want, "publication/debrief: an error from check");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml",
+		   "media_contact: Communications Lead, Northdale Council, for the "
+		   "partnership\n",
+		   ""));
+	const char *media[] = {"cases/2025-006/case.yaml:1:1: error[publication/media]: "
+			       "'media_contact' is not recorded",
+			       NULL};
+	expect_items(&R, 8, media, "publication/media: no media contact");
+	expect_check(&R, NONE, "publication/media: check leaves it to schema/required");
+	result_free(&R);
+}
+
+static void genogram_drafting(world *W)
+{
+	result R;
+	SCENARIO(L(
+	    "family.yaml", "members:", "genogram: confidential/genogram-child-f.pdf\nmembers:",
+	    "report.md", "## Overview\n",
+	    "## Overview\n\nThe family: ![genogram](confidential/genogram-child-f.pdf), also "
+	    "[a map](files/Genogram_v2.png).\nA genogram was drawn; see genogram-child-f.pdf.\n"));
+	const char *want[] = {"cases/2025-006/report.md:15:25: error[publication/genogram]: the "
+			      "report names the genogram's file (family.yaml 'genogram')",
+			      "cases/2025-006/report.md:15:74: error[publication/genogram]: the "
+			      "report links or includes a genogram",
+			      "cases/2025-006/report.md:16:27: error[publication/genogram]: the "
+			      "report names the genogram's file (family.yaml 'genogram')",
+			      NULL};
+	expect_items(&R, 9, want,
+		     "publication/genogram: the file linked, another genogram "
+		     "linked, the file named; 'a genogram' in prose is fine");
+	expect_check(&R, want, "publication/genogram: errors from check");
+	result_free(&R);
+
+	SCENARIO(L("report.md", "## Good practice\n\n",
+		   "## Good practice\n\nTODO: FIXME [[ask the midwife]] (todo, TODOS and "
+		   "mastodon are words)\n"));
+	const char *marks[] = {"cases/2025-006/report.md:42:1: error[publication/drafting]: "
+			       "drafting mark 'TODO' left in the report",
+			       "cases/2025-006/report.md:42:7: error[publication/drafting]: "
+			       "drafting mark 'FIXME' left in the report",
+			       "cases/2025-006/report.md:42:13: error[publication/drafting]: "
+			       "drafting mark '[[' left in the report",
+			       NULL};
+	expect_items(&R, 9, marks, "publication/drafting: the schema's marks, as written");
+	expect_check(&R, marks, "publication/drafting: errors from check");
+	result_free(&R);
+}
+
+static void not_published(world *W)
+{
+	result R;
+	/* publish: false: the sections are not asked for, the improvements are */
+	SCENARIO(L("case.yaml", "publish: true", "publish: false", "report.md",
+		   "## Good practice\n\n", "", "report.md",
+		   "Independent reviewer: Margaret Oyelaran-Finch.", "Independent reviewer."));
+	const char *want[] = {"cases/2025-006/case.yaml:1:1: error[publication/improvements]: "
+			      "'not_publishing_rationale' is not recorded",
+			      NULL};
+	expect_items(&R, 1, want,
+		     "publication/improvements: publish: false needs the rationale, not sections");
+	ok(R.items[2].note && strstr(R.items[2].note, "publish: false"),
+	   "publication/reviewer: does not apply when the report is not published");
+	expect_check(&R, NONE,
+		     "publication/improvements: check leaves the rationale to the schema");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml", "publish: true",
+		   "publish: false\nnot_publishing_rationale: Siblings still at the same school.",
+		   "report.md", "## Family involvement", "## Family"));
+	expect_items(&R, 0, NONE, "publication/improvements: rationale and recommendations hold");
+	result_free(&R);
+}
+
+static void stages(world *W)
+{
+	result R;
+	SCENARIO(L("case.yaml", "stage: embedding", "stage: report", "report.md", "status: final",
+		   "status: draft", "report.md", "with Father.", "with Jordan Dobbs."));
+	expect_check(&R, NONE, "before the publication stage check reports none of it");
+	ok(!R.items[0].ok && !R.items[1].ok, "... and ready still lists what is missing");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml", "stage: embedding", "stage: publication", "report.md",
+		   "with Father.", "with Jordan Dobbs."));
+	ok(R.check.len == 1 && strcmp(R.check.items[0].rule, "publication/identifier") == 0 &&
+	       R.check.items[0].severity == CF_SEV_ERROR,
+	   "at the publication stage it is an error");
+	result_free(&R);
+
+	SCENARIO(L("case.yaml", "outcome: lcspr", "outcome: no-review", "case.yaml",
+		   "stage: embedding", "stage: closed"));
+	cf_buf why = CF_BUF_INIT;
+	ok(cf_publication_skipped(W->c, &why) &&
+	       strcmp(cf_buf_cstr(&why), "decision.outcome is no-review") == 0,
+	   "a no-review case never reaches publication");
+	expect_check(&R, NONE, "... and check says nothing of publication for it");
+	cf_buf_free(&why);
+	result_free(&R);
+}
+
+int main(void)
+{
+	world W;
+	memset(&W, 0, sizeof(W));
+	const char *src = getenv("CF_SRCDIR");
+	snprintf(W.src, sizeof(W.src), "%s", src && *src ? src : CF_SRCDIR);
+	W.schema_dir = pathf("%s/schemas", W.src);
+	if (cf_init() < 0) {
+		printf("Bail out! libsodium\n");
+		return 1;
+	}
+	clean(&W);
+	status(&W);
+	sections(&W);
+	identifiers(&W);
+	identifiers_more(&W);
+	reviewer(&W);
+	approvals(&W);
+	panel_notice(&W);
+	family(&W);
+	criminal(&W);
+	debrief_media(&W);
+	genogram_drafting(&W);
+	not_published(&W);
+	stages(&W);
+	world_close(&W);
+	free(W.schema_dir);
+	return tap_done();
+}

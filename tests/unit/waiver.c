@@ -1,0 +1,560 @@
+/* lib/waiver: case.yaml's waivers (DESIGN.md §5), on copies of the example repository's case
+ * 2026-009, whose waiver of deadline/crg-decision is the documented one, changed one line at a
+ * time.  The diagnostics a waiver applies to are the schema's, dates/order's and the
+ * deadlines', made as check makes them; a few are added by hand for rules these fixtures
+ * cannot trigger (crypt/plaintext, publication/identifier).
+ *
+ * Every fixture pins (in the copy's .casefile/schemas/) a cspr.yaml made from the installed
+ * one: mostly SINGLE, without the `required` lines of a waiver's fields (the schema the lead
+ * is asked to ship); some OLD, with them, whose schema/required then reports a missing field
+ * and waiver/invalid does not say it again. */
+#include "tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "calendar.h"
+#include "caseload.h"
+#include "deadline.h"
+#include "diag.h"
+#include "fs.h"
+#include "repo.h"
+#include "rules/dates.h"
+#include "schema.h"
+#include "source.h"
+#include "waiver.h"
+
+#ifndef CF_SRCDIR
+#define CF_SRCDIR "."
+#endif
+
+/* ---- a copy of an example case, edited ----------------------------------------------------- */
+
+static char srcdir[PATH_MAX];
+static char schema_dir[PATH_MAX + 16];
+static const char *schema_dirs[1] = {schema_dir};
+
+typedef struct edit {
+	const char *file; /* in the case directory; "cspr.yaml" for the pinned schema */
+	const char *old;  /* replaced, once; it must be there */
+	const char *with;
+} edit;
+
+#define SCHEMA "cspr.yaml"
+
+/* The requirements of schemas/cspr.yaml that the consent, quorum and waiver rules take over:
+ * each `old` (a field with its `required`/`when` lines) becomes `with` (the field without
+ * them) in the schema the lead is asked to ship.  Each old starts with its with, so that both
+ * schemas can be made from either. */
+static const edit single[] = {
+    {SCHEMA, "            rule:\n              type: string\n              required: true\n",
+     "            rule:\n              type: string\n"},
+    {SCHEMA, "            reason:\n              type: text\n              required: true\n",
+     "            reason:\n              type: text\n"},
+    {SCHEMA, "            agreed:\n              type: string\n              required: true\n",
+     "            agreed:\n              type: string\n"},
+    {SCHEMA,
+     "            informed_of_review:\n              type: date\n"
+     "              required_from: scoping\n"
+     "              when: {field: not_informed_reason, present: false}\n",
+     "            informed_of_review:\n              type: date\n"},
+    {SCHEMA,
+     "            consent_to_participate:\n              type: date\n"
+     "              required: true\n              when: {field: involvement, is: participating}\n",
+     "            consent_to_participate:\n              type: date\n"},
+    {SCHEMA,
+     "            non_involvement_reason:\n              type: text\n"
+     "              required: true\n"
+     "              when: {field: involvement, in: [declined, not-approached, deferred]}\n",
+     "            non_involvement_reason:\n              type: text\n"},
+    {SCHEMA,
+     "            revisit_by:\n              type: date\n"
+     "              required: true\n              when: {field: involvement, is: deferred}\n",
+     "            revisit_by:\n              type: date\n"},
+    {SCHEMA, "      conflicts_declared:\n        type: bool\n        required: true\n",
+     "      conflicts_declared:\n        type: bool\n"},
+};
+#define N_SINGLE (sizeof(single) / sizeof(*single))
+
+/* The schema a fixture is read with, pinned in its .casefile/schemas/ whatever state the
+ * installed one is in: SINGLE, the one the lead is asked to ship (each problem reported once,
+ * by the rule); OLD, the one before it, whose schema/required still reports the fields (the
+ * rules must then stay silent). */
+enum { OLD, SINGLE };
+
+static void bail(const char *what, const char *detail)
+{
+	printf("Bail out! %s: %s\n", what, detail);
+	exit(2);
+}
+
+/* Returns how many edits it made. */
+static size_t apply_edits(cf_buf *text, const char *file, const edit *e, size_t n)
+{
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].file, file) != 0)
+			continue;
+		const char *at = strstr(cf_buf_cstr(text), e[i].old);
+		if (!at)
+			bail("an edit does not apply", e[i].old);
+		cf_buf out = CF_BUF_INIT;
+		cf_buf_put(&out, text->ptr, (size_t)(at - text->ptr));
+		cf_buf_puts(&out, e[i].with);
+		cf_buf_puts(&out, at + strlen(e[i].old));
+		cf_buf_free(text);
+		*text = out;
+		done++;
+	}
+	return done;
+}
+
+static void write_text(const char *path, const cf_buf *text)
+{
+	char *dir = cf_strdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (cf_mkdirs(dir, 0700) < 0 ||
+	    cf_write_file_atomic(path, text->ptr ? text->ptr : "", text->len, 0600) < 0)
+		bail("cannot write", path);
+	free(dir);
+}
+
+static size_t applied; /* edits made since world_open began */
+
+static void copy_edited(const char *from, const char *to, const char *rel, const edit *e, size_t n)
+{
+	cf_buf text = CF_BUF_INIT;
+	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
+		bail("cannot read", from);
+	applied += apply_edits(&text, rel, e, n);
+	write_text(to, &text);
+	cf_buf_free(&text);
+}
+
+static void copy_tree(const char *from, const char *to, const char *rel, const edit *e, size_t n)
+{
+	DIR *d = opendir(from);
+	struct dirent *x;
+	if (!d)
+		bail("cannot list", from);
+	while ((x = readdir(d))) {
+		if (x->d_name[0] == '.')
+			continue;
+		char *f = cf_path_join(from, x->d_name), *t = cf_path_join(to, x->d_name);
+		char *r = rel[0] ? cf_path_join(rel, x->d_name) : cf_strdup(x->d_name);
+		if (cf_is_dir(f))
+			copy_tree(f, t, r, e, n);
+		else
+			copy_edited(f, t, r, e, n);
+		free(f);
+		free(t);
+		free(r);
+	}
+	closedir(d);
+}
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char *sub = cf_path_join(path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+typedef struct world {
+	char root[PATH_MAX];
+	cf_repo *repo;
+	cf_source *src;
+	cf_case *c;
+	cf_diags load; /* what loading said */
+} world;
+
+static void world_close(world *W)
+{
+	cf_case_free(W->c);
+	cf_source_free(W->src);
+	cf_repo_free(W->repo);
+	cf_diags_free(&W->load);
+	if (W->root[0])
+		remove_tree(W->root);
+	memset(W, 0, sizeof(*W));
+}
+
+/* The example case id, copied with the edits, with the schema SINGLE or OLD (and the edits of
+ * cspr.yaml) pinned. */
+static void world_open(world *W, const char *id, const edit *e, size_t n, int schema)
+{
+	memset(W, 0, sizeof(*W));
+	applied = 0;
+	const char *tmp = getenv("TMPDIR");
+	char templ[PATH_MAX];
+	snprintf(templ, sizeof(templ), "%s/cf-rules-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(templ) || !realpath(templ, W->root))
+		bail("mkdtemp", strerror(errno));
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+	snprintf(from, sizeof(from), "%s/example-repo/.casefile/config.yaml", srcdir);
+	snprintf(to, sizeof(to), "%s/.casefile/config.yaml", W->root);
+	copy_edited(from, to, "config.yaml", NULL, 0);
+	snprintf(from, sizeof(from), "%s/example-repo/cases/%s", srcdir, id);
+	snprintf(to, sizeof(to), "%s/cases/%s", W->root, id);
+	copy_tree(from, to, "", e, n);
+	cf_buf text = CF_BUF_INIT;
+	snprintf(from, sizeof(from), "%s/cspr.yaml", schema_dir);
+	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
+		bail("cannot read", from);
+	for (size_t i = 0; i < N_SINGLE; i++) {
+		const edit *s = &single[i];
+		int is_old = strstr(cf_buf_cstr(&text), s->old) != NULL;
+		if (!is_old && !strstr(cf_buf_cstr(&text), s->with))
+			bail("schemas/cspr.yaml has changed; update SINGLE", s->with);
+		edit flip = {SCHEMA, s->with, s->old};
+		if (schema == SINGLE && is_old)
+			apply_edits(&text, SCHEMA, s, 1);
+		else if (schema == OLD && !is_old)
+			apply_edits(&text, SCHEMA, &flip, 1);
+	}
+	applied += apply_edits(&text, SCHEMA, e, n);
+	snprintf(to, sizeof(to), "%s/.casefile/schemas/cspr.yaml", W->root);
+	write_text(to, &text);
+	cf_buf_free(&text);
+	size_t wanted = 0;
+	for (size_t i = 0; i < n; i++)
+		wanted += strcmp(e[i].file, "-") != 0;
+	if (applied != wanted)
+		bail("an edit names a file the case does not have", id);
+	if (cf_repo_open(&W->repo, W->root, schema_dirs, 1, &W->load) < 0 ||
+	    cf_source_open_workdir(&W->src, W->root) < 0 ||
+	    cf_case_load(&W->c, W->repo, W->src, id, &W->load) < 0 || !W->c->schema)
+		bail("cannot load the case", id);
+}
+
+static cf_date D(const char *s)
+{
+	cf_date d;
+	if (cf_date_parse(&d, s) < 0)
+		bail("bad date in the test", s);
+	return d;
+}
+
+/* Every diagnostic, as check prints it. */
+static char *text_of(const cf_diags *d)
+{
+	cf_buf out = CF_BUF_INIT;
+	for (size_t i = 0; i < d->len; i++)
+		cf_diag_format_text(&out, &d->items[i]);
+	char *s = cf_buf_detach(&out);
+	return s ? s : cf_strdup("");
+}
+
+/* ---- the waivers --------------------------------------------------------------------------- */
+
+/* The diagnostics check makes of the case before its waivers (the schema, dates/order, the
+ * deadlines on 2026-11-24), made here rather than through cf_check_case so that the test
+ * does not depend on how check is wired. */
+static void diagnose(world *W, cf_diags *d)
+{
+	cf_check_ctx ctx = cf_case_ctx(W->c);
+	for (size_t i = 0; i < W->c->n_files; i++) {
+		const cf_case_file *f = &W->c->files[i];
+		if (f->doc && f->spec)
+			cf_schema_check_doc(&ctx, f->spec, f->doc, d);
+	}
+	cf_rule_dates_order(W->c, d);
+	cf_deadline_results r = {NULL, 0, 0};
+	if (cf_deadlines_eval(&r, W->c->deadlines, W->c, W->repo->calendar, D("2026-11-24"),
+			      W->repo->warning_days) < 0)
+		bail("cf_deadlines_eval", "out of memory");
+	cf_deadlines_report(&r, d);
+	cf_deadline_results_free(&r);
+}
+
+typedef struct outcome {
+	char *text;	 /* every diagnostic, sorted */
+	size_t errors;	 /* that count */
+	size_t warnings; /* that count */
+} outcome;
+
+/* Diagnoses the edited 2026-009, adds one diagnostic of rule `extra` (when not NULL), and
+ * applies the waivers. */
+static outcome waive(const edit *e, size_t n, int schema, const char *extra)
+{
+	world W;
+	world_open(&W, "2026-009", e, n, schema);
+	cf_diags d = CF_DIAGS_INIT;
+	diagnose(&W, &d);
+	if (extra)
+		cf_diags_add(&d, CF_SEV_ERROR, "cases/2026-009/report.md", 3, 1, extra, "planted");
+	cf_waivers_apply(W.c, &d, 0);
+	cf_diags_sort(&d);
+	outcome o = {text_of(&d), cf_diags_count(&d, CF_SEV_ERROR),
+		     cf_diags_count(&d, CF_SEV_WARNING)};
+	cf_diags_free(&d);
+	world_close(&W);
+	return o;
+}
+
+#define N(edits) (sizeof(edits) / sizeof(*(edits)))
+
+/* The two deadlines 2026-009 documents. */
+#define CRG_DECISION                                                                               \
+	"cases/2026-009/case.yaml:19:22: %s[deadline/crg-decision]: due 2026-09-14 (2 months "     \
+	"from "                                                                                    \
+	"2026-07-14): met late, on 2026-09-22, 6 working days after\n"                             \
+	"  hint: Case Review Group decides on the referral (001 §4.9)\n"
+#define INFO_REQUESTS                                                                              \
+	"cases/2026-009/case.yaml:19:22: warning[deadline/info-requests]: due 2026-07-16 (2 "      \
+	"working days from 2026-07-14): met late, on 2026-08-13, 20 working days after\n"          \
+	"  hint: Information requests sent to agencies (001 §4.3.3)\n"
+#define INVALID_HINT                                                                               \
+	"  hint: a waiver needs 'rule:', 'reason:' (why the rule does not apply to this case) "    \
+	"and "                                                                                     \
+	"'agreed:' (who agreed it, and when: 'Case Review Group, 2026-05-12'); until then it "     \
+	"waives nothing\n"
+
+static const edit none[] = {{"-", "", ""}};
+static const char reason[] =
+    "    reason: >\n"
+    "      The August Case Review Group was not quorate, so the referral was decided at the "
+    "next\n"
+    "      scheduled meeting on 22 September, eight days after the two-month timescale.\n";
+static const char agreed[] = "    agreed: Northdale SCP Executive, 2026-09-29\n";
+static const edit no_reason[] = {{"case.yaml", reason, ""}};
+static const edit no_reason_agreed[] = {{"case.yaml", reason, ""}, {"case.yaml", agreed, ""}};
+static const edit empty[] = {{"case.yaml", "  - rule: deadline/crg-decision\n", "  - {}\n"},
+			     {"case.yaml", reason, ""},
+			     {"case.yaml", agreed, ""}};
+static const edit misspelt[] = {
+    {"case.yaml", "rule: deadline/crg-decision", "rule: deadline/crg-decison"}};
+static const edit misspelt_table[] = {
+    {"case.yaml", "rule: deadline/crg-decision", "rule: dates/ordr"}};
+static const edit nothing_like[] = {
+    {"case.yaml", "rule: deadline/crg-decision", "rule: nothing/like-this"}};
+static const edit family[] = {{"case.yaml", "rule: deadline/crg-decision", "rule: \"deadline/*\""}};
+static const edit family2[] = {{"case.yaml", "rule: deadline/crg-decision", "rule: deadline/"}};
+/* Waive an unknown-field warning, and an error: what a waiver waives is any rule. */
+static const edit other_rules[] = {
+    {"case.yaml", "legal_advice_considered: false\n", "legal_advice_considerd: false\n"},
+    {"case.yaml", "waivers:\n",
+     "waivers:\n"
+     "  - rule: schema/unknown-field\n"
+     "    reason: the test\n"
+     "    agreed: nobody, 2026-11-24\n"
+     "  - rule: schema/required\n"
+     "    reason: the test\n"
+     "    agreed: nobody, 2026-11-24\n"}};
+/* A valid waiver of schema/required beside a waiver without a reason, with the old
+ * schema: the waiver cannot hide the other's schema/required. */
+static const edit hide[] = {{"case.yaml", reason, ""},
+			    {"case.yaml", "legal_advice_considered: false\n", ""},
+			    {"case.yaml", "waivers:\n",
+			     "waivers:\n"
+			     "  - rule: schema/required\n"
+			     "    reason: the test\n"
+			     "    agreed: nobody, 2026-11-24\n"}};
+
+static void test_valid(void)
+{
+	outcome o = waive(none, 1, SINGLE, NULL);
+	is_str(o.text,
+	       "cases/2026-009/case.yaml:19:22: waived[deadline/crg-decision]: due 2026-09-14 "
+	       "(2 months from 2026-07-14): met late, on 2026-09-22, 6 working days after\n"
+	       "  hint: Case Review Group decides on the referral (001 §4.9)\n" INFO_REQUESTS,
+	       "2026-009: its waiver of deadline/crg-decision: printed as waived");
+	is_int(o.warnings, 1, "... and not counted: one warning left");
+	free(o.text);
+
+	o = waive(none, 1, OLD, NULL);
+	ok(strstr(o.text, "waived[deadline/crg-decision]") != NULL && o.warnings == 1,
+	   "the same with the old schema");
+	free(o.text);
+
+	o = waive(other_rules, N(other_rules), SINGLE, NULL);
+	ok(strstr(o.text, "waived[schema/unknown-field]: unknown field 'legal_advice_considerd'") &&
+	       strstr(o.text, "waived[schema/required]: 'legal_advice_considered' is required") &&
+	       o.errors == 0 && o.warnings == 1,
+	   "a waiver applies to any rule, a warning or an error");
+	free(o.text);
+}
+
+static void test_invalid(void)
+{
+	outcome o = waive(no_reason, N(no_reason), SINGLE, NULL);
+	char want[2048];
+	snprintf(want, sizeof(want), CRG_DECISION "%s", "warning",
+		 INFO_REQUESTS
+		 "cases/2026-009/case.yaml:38:5: error[waiver/invalid]: the waiver of "
+		 "'deadline/crg-decision' gives no reason\n" INVALID_HINT);
+	is_str(o.text, want, "waiver/invalid: no reason, at the waiver; it waives nothing");
+	is_int(o.errors, 1, "... and it is an error");
+	free(o.text);
+
+	o = waive(no_reason, N(no_reason), OLD, NULL);
+	snprintf(want, sizeof(want), CRG_DECISION "%s", "warning", INFO_REQUESTS);
+	ok(strstr(o.text, "cases/2026-009/case.yaml:38:5: error[schema/required]: "
+			  "'waivers[1].reason' is required\n") &&
+	       !strstr(o.text, "waiver/invalid") && strstr(o.text, want),
+	   "old schema: schema/required says it, waiver/invalid does not, nothing waived");
+	free(o.text);
+
+	o = waive(no_reason_agreed, N(no_reason_agreed), SINGLE, NULL);
+	ok(strstr(o.text, "cases/2026-009/case.yaml:38:5: error[waiver/invalid]: the waiver of "
+			  "'deadline/crg-decision' gives no reason and does not say who agreed "
+			  "it\n") != NULL,
+	   "waiver/invalid: no reason and no agreement, in one diagnostic");
+	free(o.text);
+
+	o = waive(empty, N(empty), SINGLE, NULL);
+	ok(strstr(o.text, "cases/2026-009/case.yaml:38:5: error[waiver/invalid]: a waiver names no "
+			  "rule, gives no reason and does not say who agreed it\n") != NULL,
+	   "waiver/invalid: an empty waiver");
+	free(o.text);
+
+	o = waive(misspelt, N(misspelt), SINGLE, NULL);
+	snprintf(want, sizeof(want), CRG_DECISION "%s", "warning",
+		 INFO_REQUESTS "cases/2026-009/case.yaml:38:11: error[waiver/invalid]: "
+			       "'deadline/crg-decison' is not a rule\n"
+			       "  hint: did you mean 'deadline/crg-decision'?\n");
+	is_str(o.text, want,
+	       "waiver/invalid: an unknown rule, at the rule, with the schema's deadline as "
+	       "did-you-mean; nothing waived");
+	free(o.text);
+
+	o = waive(misspelt_table, N(misspelt_table), SINGLE, NULL);
+	ok(strstr(o.text, "error[waiver/invalid]: 'dates/ordr' is not a rule\n"
+			  "  hint: did you mean 'dates/order'?\n") != NULL,
+	   "waiver/invalid: did-you-mean from the rules casefile explain knows");
+	free(o.text);
+
+	o = waive(nothing_like, N(nothing_like), SINGLE, NULL);
+	ok(strstr(o.text, "error[waiver/invalid]: 'nothing/like-this' is not a rule\n"
+			  "  hint: name a rule as check prints it, such as consent/reason or "
+			  "deadline/crg-decision; 'casefile explain' lists them\n") != NULL,
+	   "waiver/invalid: nothing close, the hint says where the ids are");
+	free(o.text);
+
+	o = waive(family, N(family), SINGLE, NULL);
+	ok(strstr(o.text, "cases/2026-009/case.yaml:38:11: error[waiver/invalid]: 'deadline/*' is "
+			  "a family of rules; a waiver names one rule\n") &&
+	       strstr(o.text, "warning[deadline/crg-decision]"),
+	   "waiver/invalid: deadline/* is not one rule, and waives nothing");
+	free(o.text);
+	o = waive(family2, N(family2), SINGLE, NULL);
+	ok(strstr(o.text, "error[waiver/invalid]: 'deadline/' is a family of rules; a waiver "
+			  "names one rule\n") != NULL,
+	   "waiver/invalid: nor is deadline/");
+	free(o.text);
+}
+
+static void test_forbidden(void)
+{
+	static const char *const rules[] = {
+	    "crypt/plaintext", "crypt/tampered",	 "yaml/syntax",
+	    "schema/invalid",  "publication/identifier", "waiver/invalid"};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++) {
+		char with[64], line[160], planted[160], name[128];
+		snprintf(with, sizeof(with), "rule: %s", rules[i]);
+		edit e[1] = {{"case.yaml", "rule: deadline/crg-decision", with}};
+		outcome o = waive(e, 1, SINGLE, rules[i]);
+		snprintf(line, sizeof(line),
+			 "cases/2026-009/case.yaml:38:11: error[waiver/forbidden]: '%s' cannot be "
+			 "waived: ",
+			 rules[i]);
+		snprintf(planted, sizeof(planted),
+			 "cases/2026-009/report.md:3:1: error[%s]: planted\n", rules[i]);
+		snprintf(name, sizeof(name),
+			 "waiver/forbidden: %s cannot be waived, and its diagnostic counts",
+			 rules[i]);
+		ok(strstr(o.text, line) && strstr(o.text, planted) && o.errors == 2, name);
+		free(o.text);
+	}
+	edit e[1] = {{"case.yaml", "rule: deadline/crg-decision", "rule: crypt/plaintext"}};
+	outcome o = waive(e, 1, SINGLE, NULL);
+	is_str(o.text,
+	       "cases/2026-009/case.yaml:19:22: warning[deadline/crg-decision]: due 2026-09-14 (2 "
+	       "months from 2026-07-14): met late, on 2026-09-22, 6 working days after\n"
+	       "  hint: Case Review Group decides on the referral (001 §4.9)\n" INFO_REQUESTS
+	       "cases/2026-009/case.yaml:38:11: error[waiver/forbidden]: 'crypt/plaintext' cannot "
+	       "be waived: the encryption guards keep plaintext out of every clone\n"
+	       "  hint: remove this waiver, and fix what the rule reports\n",
+	       "waiver/forbidden: the exact lines");
+	free(o.text);
+}
+
+static void test_scope(void)
+{
+	outcome o = waive(hide, N(hide), OLD, NULL);
+	ok(strstr(o.text, "waived[schema/required]: 'legal_advice_considered' is required") &&
+	       strstr(o.text, "error[schema/required]: 'waivers[2].reason' is required") &&
+	       o.errors == 1,
+	   "a waiver of schema/required cannot hide what is wrong with another waiver");
+	free(o.text);
+
+	/* Only diagnostics from `first` on are the case's to waive. */
+	world W;
+	world_open(&W, "2026-009", none, 1, SINGLE);
+	cf_diags d = CF_DIAGS_INIT;
+	cf_diags_add(&d, CF_SEV_WARNING, "cases/2026-009/case.yaml", 19, 22,
+		     "deadline/crg-decision", "before first");
+	size_t first = d.len;
+	diagnose(&W, &d);
+	cf_waivers_apply(W.c, &d, first);
+	is_int(d.items[0].waived, 0, "diagnostics before first are left alone");
+	size_t waived = 0;
+	for (size_t i = first; i < d.len; i++)
+		waived += d.items[i].waived;
+	is_int(waived, 1, "... and the case's own is waived");
+	cf_diags_free(&d);
+	world_close(&W);
+}
+
+static void test_explain(void)
+{
+	size_t n = 0, complete = 0;
+	for (const cf_rule_info *r = cf_waiver_rules; r->id; r++) {
+		n++;
+		complete += r->title && r->checks && r->why && r->fix && r->source &&
+			    strncmp(r->id, "waiver/", 7) == 0;
+	}
+	is_int(n, 2, "waiver/invalid and waiver/forbidden have explain texts");
+	is_int(complete, 2, "each with title, checks, why, fix and source");
+}
+
+int main(void)
+{
+	if (cf_init() < 0) {
+		printf("Bail out! cf_init failed\n");
+		return 1;
+	}
+	const char *src = getenv("CF_SRCDIR");
+	snprintf(srcdir, sizeof(srcdir), "%s", src && *src ? src : CF_SRCDIR);
+	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
+	test_valid();
+	test_invalid();
+	test_forbidden();
+	test_scope();
+	test_explain();
+	return tap_done();
+}
