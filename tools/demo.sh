@@ -1,26 +1,52 @@
 #!/bin/sh
-# make demo: casefile on the example partnership's repository (every case is invented).
+# make demo: an encrypted case repository made from example-repo/ (every case is invented),
+# then what the business office and a reviewer see.  Everything goes under demo/ (ignored by
+# git): the repository, and an identity for the demo member.
 set -u
 casefile=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
-repo="$here/example-repo"
-show() {
+demo="$here/demo"
+rm -rf "$demo"
+mkdir -p "$demo/repo"
+# A repository of its own: demo/ lies inside the project's checkout, and casefile init
+# (rightly) refuses to set up a directory inside another repository.
+git init -q "$demo/repo" || exit 1
+export CASEFILE_IDENTITY="$demo/identity"
+export GIT_AUTHOR_NAME="Demo Business Office" GIT_AUTHOR_EMAIL="office@northdale.invalid"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+run() {
 	echo
-	echo "\$ casefile $*"
-	"$casefile" -C "$repo" "$@"
+	echo "\$ $*"
+	"$@"
 	echo "(exit $?)"
 }
-echo "== The business office's page before the Case Review Group (status)"
-show status
+echo "== A member's identity, and an encrypted repository holding the example's cases"
+run "$casefile" keygen
+run "$casefile" init "$demo/repo" --partnership "Northdale Safeguarding Children Partnership" \
+	--member office --example
+git -C "$demo/repo" commit -q -m "The example partnership's cases" || exit 1
+git -C "$demo/repo" gc -q
 echo
-echo "== Every problem in every case, compiler-style (check: exit 1 means errors)"
-show check
+echo "== What git stores (and any server would hold): ciphertext only"
+blob=$(git -C "$demo/repo" rev-parse HEAD:cases/2025-011/family.yaml)
+echo "\$ git cat-file -p $blob | head -c 48 | od -c | head -3"
+git -C "$demo/repo" cat-file -p "$blob" | head -c 48 | od -c | head -3
+if git -C "$demo/repo" cat-file --batch-all-objects --batch | grep -aq "Vosper-Hatch"; then
+	# the name of a family member in example-repo/cases/2025-011/family.yaml
+	echo "!! a family name was found in git's objects"
+else
+	echo "No family name from the example is in any git object."
+fi
 echo
-echo "== One case for the meeting"
-show show 2025-006
+echo "== The business office's page before the Case Review Group"
+run "$casefile" -C "$demo/repo" status
 echo
-echo "== Why a rule exists"
-show explain deadline/rapid-review
+echo "== Every problem in every case, compiler-style (exit 1: errors found)"
+run "$casefile" -C "$demo/repo" check
 echo
-echo "Also: casefile status --format html -o status.html (a printable page),"
-echo "      casefile status --format csv (for a spreadsheet), casefile holidays $(date +%Y)."
+echo "== Is the publication-stage case ready to publish?"
+run "$casefile" -C "$demo/repo" ready 2025-011
+echo
+echo "Also: casefile status --format html -o status.html (a printable page), --format csv,"
+echo "      casefile show 2025-006, casefile explain deadline/rapid-review, casefile member list."
+echo "The demo repository is in demo/repo; remove it with rm -rf demo."
