@@ -70,6 +70,7 @@ demo: deps $(BUILD)/casefile
 
 bench: $(BUILD)/casefile
 	@sh bench/run.sh $(CURDIR)/$(BUILD)/casefile
+	@sh bench/crypt.sh $(CURDIR)/$(BUILD)/casefile
 
 install: $(BUILD)/casefile
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar \

@@ -480,8 +480,8 @@ static int step_git_config(report *r, const char *root, const char *exe)
 	cf_buf q = CF_BUF_INIT;
 	put_shell_word(&q, exe);
 	const char *e = cf_buf_cstr(&q);
-	cf_buf v[7] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-		       CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+	cf_buf v[8] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
+		       CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
 	cf_buf_printf(&v[0], "%s filter-process", e);
 	cf_buf_puts(&v[1], "true");
 	cf_buf_printf(&v[2], "%s clean %%f", e);
@@ -489,14 +489,16 @@ static int step_git_config(report *r, const char *root, const char *exe)
 	cf_buf_printf(&v[4], "%s textconv", e);
 	cf_buf_puts(&v[5], "casefile three-way merge of encrypted case files");
 	cf_buf_printf(&v[6], "%s merge %%O %%A %%B %%P", e);
-	static const char *const keys[7] = {
+	/* rerere records conflicted files, in plaintext, under .git/rr-cache: off. */
+	cf_buf_puts(&v[7], "false");
+	static const char *const keys[8] = {
 	    "filter.casefile.process", "filter.casefile.required", "filter.casefile.clean",
 	    "filter.casefile.smudge",  "diff.casefile.textconv",   "merge.casefile.name",
-	    "merge.casefile.driver",
+	    "merge.casefile.driver",   "rerere.enabled",
 	};
 	size_t set = 0;
 	int rc = 0;
-	for (size_t i = 0; i < 7 && rc == 0; i++) {
+	for (size_t i = 0; i < 8 && rc == 0; i++) {
 		cf_buf cur = CF_BUF_INIT;
 		int got =
 		    cli_gitv(&cur, root, 1, "config", "--local", "--get", keys[i], (char *)NULL);
@@ -517,7 +519,7 @@ static int step_git_config(report *r, const char *root, const char *exe)
 		    exe);
 	else if (rc == 0)
 		say(r, 0, "git configuration (filter, diff and merge driver: %s)", exe);
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 8; i++)
 		cf_buf_free(&v[i]);
 	cf_buf_free(&q);
 	return rc;
