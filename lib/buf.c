@@ -133,6 +133,24 @@ void cf_buf_put_json_member(cf_buf *b, const char *key, const char *val, int com
 	cf_buf_putc(b, '"');
 }
 
+void cf_buf_put_shell_word(cf_buf *b, const char *s)
+{
+	if (*s &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
+		strlen(s)) {
+		cf_buf_puts(b, s);
+		return;
+	}
+	cf_buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cf_buf_puts(b, "'\\''");
+		else
+			cf_buf_putc(b, *s);
+	}
+	cf_buf_putc(b, '\'');
+}
+
 void cf_buf_put_csv_field(cf_buf *b, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {

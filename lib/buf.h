@@ -29,6 +29,9 @@ void cf_buf_vprintf(cf_buf *b, const char *fmt, va_list ap);
 void cf_buf_put_json_str(cf_buf *b, const char *s);
 /* Appends a JSON member: [,]"key":"value" (null when val is NULL). */
 void cf_buf_put_json_member(cf_buf *b, const char *key, const char *val, int comma);
+/* Appends s as one shell word, quoted only when it needs to be (for hints a user pastes into
+ * a shell, and for git configuration values). */
+void cf_buf_put_shell_word(cf_buf *b, const char *s);
 /* Appends s as a CSV field, quoted when it needs to be. */
 void cf_buf_put_csv_field(cf_buf *b, const char *s);
 /* Appends s with <, >, &, " escaped for HTML text and attributes. */

@@ -65,25 +65,6 @@ static void diag_errno(cf_diags *diags, const char *path, const char *what, int 
 			     what, strerror(err));
 }
 
-/* Quotes a path for a hint the user will paste into a shell, only when it needs it. */
-static void put_shell_word(cf_buf *b, const char *s)
-{
-	if (*s &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
-		strlen(s)) {
-		cf_buf_puts(b, s);
-		return;
-	}
-	cf_buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			cf_buf_puts(b, "'\\''");
-		else
-			cf_buf_putc(b, *s);
-	}
-	cf_buf_putc(b, '\'');
-}
-
 /* ---- keys ---- */
 
 /* secret NULL: a fresh random key, generated straight into locked memory. */
@@ -483,7 +464,7 @@ int cf_key_load(cf_key **out, const char *path, cf_diags *diags)
 		if (d) {
 			cf_buf h = CF_BUF_INIT;
 			cf_buf_puts(&h, "run: chmod 600 ");
-			put_shell_word(&h, path);
+			cf_buf_put_shell_word(&h, path);
 			if (cf_buf_oom(&h))
 				diags->oom = 1;
 			else

@@ -51,25 +51,6 @@ static void diag_errno(cf_diags *diags, const char *path, const char *what, int 
 			     what, strerror(err));
 }
 
-/* Quotes a path for a hint the user will paste into a shell, only when it needs it. */
-static void put_shell_word(cf_buf *b, const char *s)
-{
-	if (*s &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
-		strlen(s)) {
-		cf_buf_puts(b, s);
-		return;
-	}
-	cf_buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			cf_buf_puts(b, "'\\''");
-		else
-			cf_buf_putc(b, *s);
-	}
-	cf_buf_putc(b, '\'');
-}
-
 static void loose_mode(cf_diags *diags, const char *path, const char *what, mode_t mode,
 		       const char *chmod_mode)
 {
@@ -83,7 +64,7 @@ static void loose_mode(cf_diags *diags, const char *path, const char *what, mode
 		return;
 	cf_buf h = CF_BUF_INIT;
 	cf_buf_printf(&h, "run: chmod %s ", chmod_mode);
-	put_shell_word(&h, path);
+	cf_buf_put_shell_word(&h, path);
 	if (cf_buf_oom(&h))
 		diags->oom = 1;
 	else

@@ -73,25 +73,6 @@ static void say(report *r, int changed, const char *fmt, ...)
 	r->changed |= changed == DONE;
 }
 
-/* The shell word for s, quoted only when it needs it (git runs filter commands with sh). */
-static void put_shell_word(cf_buf *b, const char *s)
-{
-	if (*s &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+,:@%") ==
-		strlen(s)) {
-		cf_buf_puts(b, s);
-		return;
-	}
-	cf_buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			cf_buf_puts(b, "'\\''");
-		else
-			cf_buf_putc(b, *s);
-	}
-	cf_buf_putc(b, '\'');
-}
-
 static char *self_exe(void)
 {
 	char exe[PATH_MAX];
@@ -478,7 +459,7 @@ out:
 static int step_git_config(report *r, const char *root, const char *exe)
 {
 	cf_buf q = CF_BUF_INIT;
-	put_shell_word(&q, exe);
+	cf_buf_put_shell_word(&q, exe);
 	const char *e = cf_buf_cstr(&q);
 	cf_buf v[8] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
 		       CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
