@@ -139,7 +139,9 @@ check $? "check decrypts the ciphertext working tree: 2026-004 checked and clean
 "$CASEFILE" -C "$c2" status 2>&1 | grep -q '^2026-004  *Child D '
 check $? "status reads it too"
 
-printf 'X' | dd of="$c2/cases/2026-004/case.yaml" bs=1 seek=80 conv=notrunc 2>/dev/null
+# Flip one bit of byte 80 (inside the ciphertext): overwriting it with a fixed byte would,
+# one run in 256, write the byte it already holds and damage nothing.
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[80] ^= 1; open(p, "wb").write(b)' "$c2/cases/2026-004/case.yaml"
 "$CASEFILE" -C "$c2" check >"$tmp/tamper.out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q '^cases/2026-004/case.yaml: error\[crypt/tampered\]' "$tmp/tamper.out"

@@ -127,7 +127,9 @@ rc=$?
 check $? "an ancestor under a key this clone lacks: exit 3, crypt/no-key, ours untouched"
 
 cp "$tmp/ours" "$tmp/damaged"
-printf 'X' | dd of="$tmp/damaged" bs=1 seek=80 conv=notrunc 2>/dev/null
+# Flip one bit of byte 80 (inside the ciphertext): overwriting it with a fixed byte would,
+# one run in 256, write the byte it already holds and damage nothing.
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[80] ^= 1; open(p, "wb").write(b)' "$tmp/damaged"
 (cd "$r" && "$CASEFILE" merge "$tmp/ours" "$tmp/ours" "$tmp/damaged" "$path") 2>"$tmp/err"
 rc=$?
 [ $rc -eq 3 ] && grep -q 'crypt/tampered' "$tmp/err" && cmp -s "$tmp/ours" "$tmp/ours.before"
