@@ -900,6 +900,15 @@ static void unknown_field(checker *C, const cf_field *f, const cf_node *key, con
 	free(names);
 }
 
+/* A field of this mapping by its own name (not a dotted path: "dates.x" is a key of its own). */
+static int has_field(const cf_field *f, const char *name)
+{
+	for (size_t j = 0; j < f->n_fields; j++)
+		if (strcmp(f->fields[j].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void check_map(checker *C, const cf_field *f, const cf_node *n, const cf_node *scope,
 		      cf_buf *path)
 {
@@ -914,19 +923,28 @@ static void check_map(checker *C, const cf_field *f, const cf_node *n, const cf_
 	} else if (!(here = cf_strndup(cf_buf_cstr(path), mark))) {
 		return;
 	}
-	if (!f->open) {
-		for (size_t i = 0; i < n->n; i++) {
-			const cf_node *key = n->pairs[i].key;
-			int known = 0;
-			for (size_t j = 0; j < f->n_fields && !known; j++)
-				known = strcmp(f->fields[j].name, key->str) == 0;
-			if (!known)
-				unknown_field(C, f, key, here);
-		}
+	/* One pass over the field specs finds each one's value and marks the keys it used;
+	 * the keys left unmarked are the unknown fields (this runs for every mapping of every
+	 * case, so no second pass comparing every key with every field). */
+	unsigned char seen_small[128];
+	unsigned char *seen = n->n <= sizeof(seen_small) ? seen_small : calloc(n->n, 1);
+	if (!seen) {
+		if (here != here_buf)
+			free(here);
+		return;
 	}
+	memset(seen, 0, n->n <= sizeof(seen_small) ? n->n : 0);
 	for (size_t i = 0; i < f->n_fields; i++) {
 		const cf_field *c = &f->fields[i];
-		const cf_node *v = cf_node_get(n, c->name);
+		const cf_node *v = NULL;
+		size_t len = strlen(c->name);
+		for (size_t k = 0; k < n->n && !v; k++) {
+			const cf_node *key = n->pairs[k].key;
+			if (key->len == len && memcmp(key->str, c->name, len) == 0) {
+				seen[k] = 1;
+				v = n->pairs[k].val;
+			}
+		}
 		join_path(path, mark, c->name);
 		if (!cf_node_is_empty(v)) {
 			check_node(C, c, v, scope, path);
@@ -936,6 +954,14 @@ static void check_map(checker *C, const cf_field *f, const cf_node *n, const cf_
 			report_absent_map(C, c, n, scope, path);
 		}
 	}
+	/* A key given twice is yaml/duplicate-key's to report, not an unknown field: only the
+	 * first of equal keys is marked above, so ask the field specs of the others too. */
+	if (!f->open)
+		for (size_t k = 0; k < n->n; k++)
+			if (!seen[k] && !has_field(f, n->pairs[k].key->str))
+				unknown_field(C, f, n->pairs[k].key, here);
+	if (seen != seen_small)
+		free(seen);
 	path->len = mark;
 	if (path->ptr)
 		path->ptr[mark] = '\0';

@@ -26,15 +26,26 @@ const cf_rule_info cf_dates_rules[] = {
 typedef struct dated {
 	cf_date date;
 	const cf_node *node;
-	const char *file; /* the file it is in (repository path) */
-	const char *name; /* how to name it in a message */
+	const char *file;     /* the file it is in (repository path) */
+	const char *doc_name; /* that file in the case ("meetings/rrm.yaml") */
+	const cf_order_ref *ref;
 } dated;
+
+/* How a message names the date: its path, with the file when it is not case.yaml.  Made only
+ * for a date out of order, not for every date read. */
+static void dated_name(char out[96], const dated *d)
+{
+	if (d->ref->file)
+		snprintf(out, 96, "%s:%s", d->doc_name, d->ref->path);
+	else
+		snprintf(out, 96, "%s", d->ref->path);
+}
 
 #define MAX_VALUES 64
 
 /* The dates a reference names: one from case.yaml, or one from each file a pattern matches.
  * Dates that are missing or malformed are the schema's to report; they are skipped here. */
-static size_t resolve(const cf_case *c, const cf_order_ref *ref, dated *out, char names[][96])
+static size_t resolve(const cf_case *c, const cf_order_ref *ref, dated *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_files && n < MAX_VALUES; i++) {
@@ -47,14 +58,11 @@ static size_t resolve(const cf_case *c, const cf_order_ref *ref, dated *out, cha
 		cf_date d;
 		if (!s || v->kind != CF_NODE_SCALAR || cf_date_parse(&d, s) < 0)
 			continue;
-		if (ref->file)
-			snprintf(names[n], 96, "%s:%s", f->name, ref->path);
-		else
-			snprintf(names[n], 96, "%s", ref->path);
 		out[n].date = d;
 		out[n].node = v;
 		out[n].file = f->path;
-		out[n].name = names[n];
+		out[n].doc_name = f->name;
+		out[n].ref = ref;
 		n++;
 	}
 	return n;
@@ -65,34 +73,34 @@ void cf_rule_dates_order(const cf_case *c, cf_diags *diags)
 	if (!c->schema)
 		return;
 	dated early[MAX_VALUES], late[MAX_VALUES];
-	char early_names[MAX_VALUES][96], late_names[MAX_VALUES][96];
 	for (size_t i = 0; i < c->schema->n_order; i++) {
 		const cf_order_pair *p = &c->schema->order[i];
-		size_t ne = resolve(c, &p->earlier, early, early_names);
-		size_t nl = ne ? resolve(c, &p->later, late, late_names) : 0;
+		size_t ne = resolve(c, &p->earlier, early);
+		size_t nl = ne ? resolve(c, &p->later, late) : 0;
 		for (size_t a = 0; a < ne; a++) {
 			for (size_t b = 0; b < nl; b++) {
 				if (early[a].date <= late[b].date)
 					continue;
-				char ed[11], ld[11];
+				char ed[11], ld[11], en[96], ln[96];
 				cf_date_format(ed, early[a].date);
 				cf_date_format(ld, late[b].date);
-				cf_diag *d =
-				    cf_diags_add(diags, CF_SEV_ERROR, late[b].file,
-						 late[b].node->line, late[b].node->col,
-						 "dates/order", "'%s' is %s, before '%s' (%s)",
-						 late[b].name, ld, early[a].name, ed);
+				dated_name(en, &early[a]);
+				dated_name(ln, &late[b]);
+				cf_diag *d = cf_diags_add(
+				    diags, CF_SEV_ERROR, late[b].file, late[b].node->line,
+				    late[b].node->col, "dates/order",
+				    "'%s' is %s, before '%s' (%s)", ln, ld, en, ed);
 				if (p->source)
 					cf_diag_hint(
 					    diags, d,
 					    "'%s' cannot come before '%s'; check both dates "
 					    "(%s)",
-					    late[b].name, early[a].name, p->source);
+					    ln, en, p->source);
 				else
 					cf_diag_hint(
 					    diags, d,
-					    "'%s' cannot come before '%s'; check both dates",
-					    late[b].name, early[a].name);
+					    "'%s' cannot come before '%s'; check both dates", ln,
+					    en);
 			}
 		}
 	}
