@@ -1,4 +1,5 @@
 #include "crypt.h"
+#include "keytext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,21 +50,6 @@ struct cf_keyring {
 };
 
 /* ---- diagnostics ---- */
-
-static cf_diag *diag(cf_diags *diags, const char *path, unsigned line, const char *rule,
-		     const char *msg)
-{
-	if (!diags)
-		return NULL;
-	return cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", line, 0, rule, "%s", msg);
-}
-
-static void diag_errno(cf_diags *diags, const char *path, const char *what, int err)
-{
-	if (diags)
-		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/key-io", "%s: %s",
-			     what, strerror(err));
-}
 
 /* ---- keys ---- */
 
@@ -149,51 +135,16 @@ int cf_keyid_parse(unsigned char id[CF_KEYID_BYTES], const char *hex)
 	return keyid_parse_n(id, hex, strlen(hex));
 }
 
-/* Decodes exactly want bytes of standard base64 (padded) into out. */
-static int b64_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
-{
-	size_t got = 0;
-	const char *end = NULL;
-	if (sodium_base642bin(out, want, s, n, NULL, &got, &end, B64) != 0 || got != want ||
-	    end != s + n) {
-		sodium_memzero(out, want);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- line parsing shared by the key file and the export ---- */
 
-typedef struct lines {
-	const char *p;
-	const char *end;
-	unsigned no; /* number of the line last returned */
-} lines;
-
-/* Returns 1 with the next line (without its "\n" or "\r\n"), 0 at the end of the text. */
-static int next_line(lines *it, const char **s, size_t *n)
-{
-	if (it->p >= it->end)
-		return 0;
-	const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-	const char *stop = nl ? nl : it->end;
-	*s = it->p;
-	*n = (size_t)(stop - it->p);
-	if (*n && (*s)[*n - 1] == '\r')
-		(*n)--;
-	it->p = nl ? nl + 1 : it->end;
-	it->no++;
-	return 1;
-}
-
 /* Reads the next line, which must be "NAME VALUE"; returns the value. */
-static int expect_field(lines *it, const char *name, const char **val, size_t *vlen,
+static int expect_field(cf_keytext *it, const char *name, const char **val, size_t *vlen,
 			const char *path, cf_diags *diags)
 {
 	const char *s;
 	size_t n;
 	size_t nl = strlen(name);
-	if (!next_line(it, &s, &n)) {
+	if (!cf_keytext_next(it, &s, &n)) {
 		if (diags)
 			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", it->no + 1, 0,
 				     "crypt/key-format", "the file ends where '%s' was expected",
@@ -211,55 +162,25 @@ static int expect_field(lines *it, const char *name, const char **val, size_t *v
 	return 0;
 }
 
-static int expect_head(lines *it, const char *head, const char *what, const char *path,
+static int expect_head(cf_keytext *it, const char *head, const char *what, const char *path,
 		       cf_diags *diags)
 {
 	const char *s = NULL;
 	size_t n = 0;
 	size_t hl = strlen(head);
-	if (next_line(it, &s, &n) && n == hl && memcmp(s, head, hl) == 0)
+	if (cf_keytext_next(it, &s, &n) && n == hl && memcmp(s, head, hl) == 0)
 		return 0;
 	/* The head is "NAME VERSION"; the same name with another version is a newer file. */
 	size_t name_len = (size_t)(strchr(head, ' ') - head) + 1;
 	if (it->no > 0 && n > name_len && memcmp(s, head, name_len) == 0)
-		diag(diags, path, it->no, "crypt/key-format",
-		     "unsupported version of this key format (this casefile reads version 1)");
+		cf_keytext_diag(
+		    diags, path, it->no, "crypt/key-format",
+		    "unsupported version of this key format (this casefile reads version 1)");
 	else if (diags)
 		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", it->no > 0 ? it->no : 1, 0,
 			     "crypt/key-format", "not a %s: the first line must be '%s'", what,
 			     head);
 	return CF_CRYPT_EKEYFORMAT;
-}
-
-static int expect_end(lines *it, const char *path, cf_diags *diags)
-{
-	const char *s;
-	size_t n;
-	while (next_line(it, &s, &n)) {
-		if (n != 0) {
-			diag(diags, path, it->no, "crypt/key-format",
-			     "unexpected text after the key");
-			return CF_CRYPT_EKEYFORMAT;
-		}
-	}
-	return 0;
-}
-
-static int parse_u64(unsigned long long *out, const char *s, size_t n)
-{
-	unsigned long long v = 0;
-	if (n == 0 || n > 20)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (ULLONG_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 /* ---- key files ---- */
@@ -334,35 +255,37 @@ int cf_key_save(const cf_key *k, const char *path, cf_diags *diags)
 	char *text = sodium_malloc(KEYFILE_MAX);
 	cf_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
 	if (!text || cf_buf_oom(&tmp)) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while saving the key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while saving the key");
 		goto out;
 	}
 	size_t n = keyfile_text(text, k);
 
 	fd = mkstemp(tmp.ptr);
 	if (fd < 0) {
-		diag_errno(diags, path, "cannot create a temporary file next to the key file",
-			   errno);
+		cf_keytext_errno(diags, path, "cannot create a temporary file next to the key file",
+				 errno);
 		goto out;
 	}
 	/* mkstemp already uses 0600; be explicit in case a libc does not. */
 	if (fchmod(fd, 0600) != 0 || write_all(fd, text, n) != 0 || fsync(fd) != 0) {
-		diag_errno(diags, path, "cannot write the key file", errno);
+		cf_keytext_errno(diags, path, "cannot write the key file", errno);
 		goto fail_unlink;
 	}
 	int cr = close(fd);
 	fd = -1;
 	if (cr != 0) {
-		diag_errno(diags, path, "cannot write the key file", errno);
+		cf_keytext_errno(diags, path, "cannot write the key file", errno);
 		goto fail_unlink;
 	}
 	if (rename(tmp.ptr, path) != 0) {
-		diag_errno(diags, path, "cannot move the key file into place", errno);
+		cf_keytext_errno(diags, path, "cannot move the key file into place", errno);
 		goto fail_unlink;
 	}
 	if (fsync_dir_of(path) != 0) {
-		diag_errno(diags, path,
-			   "the key file was written but its directory cannot be synced", errno);
+		cf_keytext_errno(diags, path,
+				 "the key file was written but its directory cannot be synced",
+				 errno);
 		goto out;
 	}
 	rc = 0;
@@ -385,7 +308,7 @@ out:
 static int parse_keyfile(cf_key **out, const char *text, size_t len, const char *path,
 			 cf_diags *diags)
 {
-	lines it = {text, text + len, 0};
+	cf_keytext it = {text, text + len, 0};
 	const char *v;
 	size_t vn;
 	unsigned char id[CF_KEYID_BYTES];
@@ -398,17 +321,18 @@ static int parse_keyfile(cf_key **out, const char *text, size_t len, const char 
 		return rc;
 	unsigned id_line = it.no;
 	if (keyid_parse_n(id, v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format", "the key id must be 16 hex digits");
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the key id must be 16 hex digits");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	if ((rc = expect_field(&it, "secret", &v, &vn, path, diags)) != 0)
 		return rc;
-	if (b64_decode_exact(secret, sizeof(secret), v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format",
-		     "the secret must be 32 bytes in base64 (44 characters)");
+	if (cf_keytext_b64(secret, sizeof(secret), v, vn) != 0) {
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the secret must be 32 bytes in base64 (44 characters)");
 		return CF_CRYPT_EKEYFORMAT;
 	}
-	if ((rc = expect_end(&it, path, diags)) != 0) {
+	if ((rc = cf_keytext_end(&it, path, diags)) != 0) {
 		sodium_memzero(secret, sizeof(secret));
 		return rc;
 	}
@@ -416,7 +340,8 @@ static int parse_keyfile(cf_key **out, const char *text, size_t len, const char 
 	rc = key_make(&k, secret);
 	sodium_memzero(secret, sizeof(secret));
 	if (rc != 0) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while loading the key");
 		return rc;
 	}
 	if (sodium_memcmp(k->id, id, CF_KEYID_BYTES) != 0) {
@@ -440,17 +365,18 @@ int cf_key_load(cf_key **out, const char *path, cf_diags *diags)
 	char *text = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		diag_errno(diags, path, "cannot open the key file", errno);
+		cf_keytext_errno(diags, path, "cannot open the key file", errno);
 		return CF_CRYPT_ERROR;
 	}
 	/* fstat the open file, not the path, so the file checked is the file read. */
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
-		diag_errno(diags, path, "cannot read the key file", errno);
+		cf_keytext_errno(diags, path, "cannot read the key file", errno);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag(diags, path, 0, "crypt/key-format", "the key file is not a regular file");
+		cf_keytext_diag(diags, path, 0, "crypt/key-format",
+				"the key file is not a regular file");
 		rc = CF_CRYPT_EKEYFORMAT;
 		goto out;
 	}
@@ -475,14 +401,16 @@ int cf_key_load(cf_key **out, const char *path, cf_diags *diags)
 		goto out;
 	}
 	if (st.st_size > KEYFILE_MAX) {
-		diag(diags, path, 0, "crypt/key-format", "the key file is too large to be one");
+		cf_keytext_diag(diags, path, 0, "crypt/key-format",
+				"the key file is too large to be one");
 		rc = CF_CRYPT_EKEYFORMAT;
 		goto out;
 	}
 	/* One byte spare to notice a file that grew past the limit after the fstat. */
 	text = sodium_malloc(KEYFILE_MAX + 1);
 	if (!text) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while loading the key");
 		goto out;
 	}
 	size_t len = 0;
@@ -491,15 +419,15 @@ int cf_key_load(cf_key **out, const char *path, cf_diags *diags)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			diag_errno(diags, path, "cannot read the key file", errno);
+			cf_keytext_errno(diags, path, "cannot read the key file", errno);
 			goto out;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 		if (len > KEYFILE_MAX) {
-			diag(diags, path, 0, "crypt/key-format",
-			     "the key file is too large to be one");
+			cf_keytext_diag(diags, path, 0, "crypt/key-format",
+					"the key file is too large to be one");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
@@ -560,7 +488,7 @@ int cf_key_import_passphrase(cf_key **out, const char *text, size_t len, const c
 			     const char *passphrase, size_t passlen, cf_diags *diags)
 {
 	*out = NULL;
-	lines it = {text, text + len, 0};
+	cf_keytext it = {text, text + len, 0};
 	const char *v;
 	size_t vn;
 	unsigned char id[CF_KEYID_BYTES];
@@ -574,54 +502,58 @@ int cf_key_import_passphrase(cf_key **out, const char *text, size_t len, const c
 	if ((rc = expect_field(&it, "id", &v, &vn, path, diags)) != 0)
 		return rc;
 	if (keyid_parse_n(id, v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format", "the key id must be 16 hex digits");
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the key id must be 16 hex digits");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	if ((rc = expect_field(&it, "salt", &v, &vn, path, diags)) != 0)
 		return rc;
-	if (b64_decode_exact(salt, sizeof(salt), v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format", "the salt must be 16 bytes in base64");
+	if (cf_keytext_b64(salt, sizeof(salt), v, vn) != 0) {
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the salt must be 16 bytes in base64");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	/* Limits come from the file, so cap them: a hostile export must not make us spend
 	 * unbounded memory or time before the passphrase can even be checked. */
 	if ((rc = expect_field(&it, "opslimit", &v, &vn, path, diags)) != 0)
 		return rc;
-	if (parse_u64(&ops, v, vn) != 0 || ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+	if (cf_keytext_u64(&ops, v, vn) != 0 || ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
 	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE) {
-		diag(diags, path, it.no, "crypt/key-format",
-		     "opslimit is not a number casefile accepts");
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"opslimit is not a number casefile accepts");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	if ((rc = expect_field(&it, "memlimit", &v, &vn, path, diags)) != 0)
 		return rc;
-	if (parse_u64(&mem, v, vn) != 0 || mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
+	if (cf_keytext_u64(&mem, v, vn) != 0 || mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
 	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE) {
-		diag(diags, path, it.no, "crypt/key-format",
-		     "memlimit is not a number casefile accepts");
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"memlimit is not a number casefile accepts");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	if ((rc = expect_field(&it, "box", &v, &vn, path, diags)) != 0)
 		return rc;
-	if (b64_decode_exact(box, sizeof(box), v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format", "the box must be 72 bytes in base64");
+	if (cf_keytext_b64(box, sizeof(box), v, vn) != 0) {
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the box must be 72 bytes in base64");
 		return CF_CRYPT_EKEYFORMAT;
 	}
-	if ((rc = expect_end(&it, path, diags)) != 0)
+	if ((rc = cf_keytext_end(&it, path, diags)) != 0)
 		return rc;
 
 	unsigned char boxkey[crypto_secretbox_KEYBYTES];
 	if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops, (size_t)mem,
 			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		sodium_memzero(boxkey, sizeof(boxkey));
-		diag(diags, path, 0, "crypt/passphrase",
-		     "cannot derive a key from the passphrase (out of memory?)");
+		cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+				"cannot derive a key from the passphrase (out of memory?)");
 		return CF_CRYPT_ERROR;
 	}
 	unsigned char *secret = sodium_malloc(CF_KEY_BYTES);
 	if (!secret) {
 		sodium_memzero(boxkey, sizeof(boxkey));
-		diag(diags, path, 0, "crypt/key-io", "out of memory while importing the key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while importing the key");
 		return CF_CRYPT_ERROR;
 	}
 	rc = crypto_secretbox_open_easy(secret, box + crypto_secretbox_NONCEBYTES,
@@ -629,8 +561,8 @@ int cf_key_import_passphrase(cf_key **out, const char *text, size_t len, const c
 	sodium_memzero(boxkey, sizeof(boxkey));
 	if (rc != 0) {
 		sodium_free(secret);
-		cf_diag *d = diag(diags, path, 0, "crypt/passphrase",
-				  "wrong passphrase, or the export was changed");
+		cf_diag *d = cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+					     "wrong passphrase, or the export was changed");
 		cf_diag_hint(diags, d,
 			     "check the passphrase; an export cannot be recovered without it");
 		return CF_CRYPT_EPASSPHRASE;
@@ -639,11 +571,13 @@ int cf_key_import_passphrase(cf_key **out, const char *text, size_t len, const c
 	rc = key_make(&k, secret);
 	sodium_free(secret);
 	if (rc != 0) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while importing the key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while importing the key");
 		return rc;
 	}
 	if (sodium_memcmp(k->id, id, CF_KEYID_BYTES) != 0) {
-		diag(diags, path, 2, "crypt/key-format", "the key id does not match the secret");
+		cf_keytext_diag(diags, path, 2, "crypt/key-format",
+				"the key id does not match the secret");
 		cf_key_free(k);
 		return CF_CRYPT_EKEYFORMAT;
 	}
@@ -773,7 +707,7 @@ int cf_crypt_blob_keyid(unsigned char id[CF_KEYID_BYTES], const void *data, size
 
 static void tampered(cf_diags *diags, const char *path, const char *msg)
 {
-	cf_diag *d = diag(diags, path, 0, "crypt/tampered", msg);
+	cf_diag *d = cf_keytext_diag(diags, path, 0, "crypt/tampered", msg);
 	cf_diag_hint(diags, d,
 		     "do not use this copy; restore the file from a commit or remote you trust");
 }
@@ -786,13 +720,14 @@ int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_
 	*plain_len = 0;
 
 	if (!b || !has_magic(b, len)) {
-		diag(diags, path, 0, "crypt/format",
-		     "the file is not encrypted (it has no casefile header)");
+		cf_keytext_diag(diags, path, 0, "crypt/format",
+				"the file is not encrypted (it has no casefile header)");
 		return CF_CRYPT_ENOTENCRYPTED;
 	}
 	if (len <= OFF_VERSION || b[OFF_VERSION] != CF_CRYPT_VERSION) {
 		if (len <= OFF_VERSION) {
-			diag(diags, path, 0, "crypt/format", "the encrypted file is truncated");
+			cf_keytext_diag(diags, path, 0, "crypt/format",
+					"the encrypted file is truncated");
 		} else if (diags) {
 			cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0,
 						  "crypt/format",
@@ -836,7 +771,7 @@ int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_
 	size_t mlen = len - CF_CRYPT_OVERHEAD;
 	unsigned char *m = cf_arena_alloc(arena, mlen + 1);
 	if (!m) {
-		diag(diags, path, 0, "crypt/memory", "out of memory while decrypting");
+		cf_keytext_diag(diags, path, 0, "crypt/memory", "out of memory while decrypting");
 		return CF_CRYPT_ERROR;
 	}
 	unsigned long long got = 0;

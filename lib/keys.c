@@ -1,4 +1,5 @@
 #include "keys.h"
+#include "keytext.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,21 +37,6 @@ struct cf_identity {
 
 /* ---- small helpers ---- */
 
-static cf_diag *diag(cf_diags *diags, const char *path, unsigned line, const char *rule,
-		     const char *msg)
-{
-	if (!diags)
-		return NULL;
-	return cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", line, 0, rule, "%s", msg);
-}
-
-static void diag_errno(cf_diags *diags, const char *path, const char *what, int err)
-{
-	if (diags)
-		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/key-io", "%s: %s",
-			     what, strerror(err));
-}
-
 static void loose_mode(cf_diags *diags, const char *path, const char *what, mode_t mode,
 		       const char *chmod_mode)
 {
@@ -70,19 +56,6 @@ static void loose_mode(cf_diags *diags, const char *path, const char *what, mode
 	else
 		cf_diag_hint(diags, d, "%s", h.ptr);
 	cf_buf_free(&h);
-}
-
-/* Decodes exactly want bytes of standard base64 into out. */
-static int b64_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
-{
-	size_t got = 0;
-	const char *end = NULL;
-	if (sodium_base642bin(out, want, s, n, NULL, &got, &end, B64) != 0 || got != want ||
-	    end != s + n) {
-		sodium_memzero(out, want);
-		return -1;
-	}
-	return 0;
 }
 
 /* Text built in sodium_malloc memory, for files that hold a secret. */
@@ -132,35 +105,14 @@ static void sput_u64(sbuf *b, unsigned long long v)
 
 /* ---- line parsing ---- */
 
-typedef struct lines {
-	const char *p;
-	const char *end;
-	unsigned no; /* number of the line last returned */
-} lines;
-
-static int next_line(lines *it, const char **s, size_t *n)
-{
-	if (it->p >= it->end)
-		return 0;
-	const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-	const char *stop = nl ? nl : it->end;
-	*s = it->p;
-	*n = (size_t)(stop - it->p);
-	if (*n && (*s)[*n - 1] == '\r')
-		(*n)--;
-	it->p = nl ? nl + 1 : it->end;
-	it->no++;
-	return 1;
-}
-
 /* The next line as "NAME VALUE": 1 and the value when its name is name, 0 when it is another
  * line (the line is consumed either way), -1 at the end. */
-static int field(lines *it, const char *name, const char **val, size_t *vlen)
+static int field(cf_keytext *it, const char *name, const char **val, size_t *vlen)
 {
 	const char *s;
 	size_t n;
 	size_t nl = strlen(name);
-	if (!next_line(it, &s, &n))
+	if (!cf_keytext_next(it, &s, &n))
 		return -1;
 	if (n <= nl || memcmp(s, name, nl) != 0 || s[nl] != ' ')
 		return 0;
@@ -169,7 +121,7 @@ static int field(lines *it, const char *name, const char **val, size_t *vlen)
 	return 1;
 }
 
-static int expect_field(lines *it, const char *name, const char **val, size_t *vlen,
+static int expect_field(cf_keytext *it, const char *name, const char **val, size_t *vlen,
 			const char *path, cf_diags *diags)
 {
 	int r = field(it, name, val, vlen);
@@ -181,37 +133,6 @@ static int expect_field(lines *it, const char *name, const char **val, size_t *v
 		    "crypt/key-format",
 		    r < 0 ? "the file ends where '%s' was expected" : "expected '%s VALUE'", name);
 	return CF_CRYPT_EKEYFORMAT;
-}
-
-static int expect_end(lines *it, const char *path, cf_diags *diags)
-{
-	const char *s;
-	size_t n;
-	while (next_line(it, &s, &n)) {
-		if (n != 0) {
-			diag(diags, path, it->no, "crypt/key-format",
-			     "unexpected text after the key");
-			return CF_CRYPT_EKEYFORMAT;
-		}
-	}
-	return 0;
-}
-
-static int parse_u64(unsigned long long *out, const char *s, size_t n)
-{
-	unsigned long long v = 0;
-	if (n == 0 || n > 20)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (ULLONG_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 /* Reads a file that holds a secret into sodium_malloc memory (*text, NUL-terminated, to be
@@ -226,7 +147,7 @@ static int read_secret_file(char **text, size_t *len, const char *path, size_t m
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		cf_buf_printf(&msg, "cannot open the %s", what);
-		diag_errno(diags, path, cf_buf_cstr(&msg), errno);
+		cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
 		cf_buf_free(&msg);
 		return CF_CRYPT_ERROR;
 	}
@@ -234,12 +155,12 @@ static int read_secret_file(char **text, size_t *len, const char *path, size_t m
 	char *t = NULL;
 	if (fstat(fd, &st) != 0) {
 		cf_buf_printf(&msg, "cannot read the %s", what);
-		diag_errno(diags, path, cf_buf_cstr(&msg), errno);
+		cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		cf_buf_printf(&msg, "the %s is not a regular file", what);
-		diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+		cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
 		rc = CF_CRYPT_EKEYFORMAT;
 		goto out;
 	}
@@ -250,13 +171,13 @@ static int read_secret_file(char **text, size_t *len, const char *path, size_t m
 	}
 	if ((unsigned long long)st.st_size > max) {
 		cf_buf_printf(&msg, "the %s is too large to be one", what);
-		diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+		cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
 		rc = CF_CRYPT_EKEYFORMAT;
 		goto out;
 	}
 	t = sodium_malloc(max + 2);
 	if (!t) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io", "out of memory");
 		goto out;
 	}
 	size_t got = 0;
@@ -266,7 +187,7 @@ static int read_secret_file(char **text, size_t *len, const char *path, size_t m
 			continue;
 		if (r < 0) {
 			cf_buf_printf(&msg, "cannot read the %s", what);
-			diag_errno(diags, path, cf_buf_cstr(&msg), errno);
+			cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
 			goto out;
 		}
 		if (r == 0)
@@ -274,7 +195,7 @@ static int read_secret_file(char **text, size_t *len, const char *path, size_t m
 		got += (size_t)r;
 		if (got > max) {
 			cf_buf_printf(&msg, "the %s is too large to be one", what);
-			diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+			cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
@@ -369,7 +290,8 @@ int cf_identity_save(const cf_identity *id, const char *path, const char *passph
 	int rc = CF_CRYPT_ERROR;
 	sbuf t = {sodium_malloc(IDFILE_MAX), 0, IDFILE_MAX, 0};
 	if (!t.p) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while saving the identity");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while saving the identity");
 		return CF_CRYPT_ERROR;
 	}
 	sputs(&t, IDENTITY_HEAD "\npublic ");
@@ -381,7 +303,8 @@ int cf_identity_save(const cf_identity *id, const char *path, const char *passph
 		unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 		size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 		if (passlen == 0) {
-			diag(diags, path, 0, "crypt/passphrase", "the passphrase is empty");
+			cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+					"the passphrase is empty");
 			rc = CF_CRYPT_EPASSPHRASE;
 			goto out;
 		}
@@ -389,8 +312,8 @@ int cf_identity_save(const cf_identity *id, const char *path, const char *passph
 		if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops, mem,
 				  crypto_pwhash_ALG_ARGON2ID13) != 0) {
 			sodium_memzero(boxkey, sizeof(boxkey));
-			diag(diags, path, 0, "crypt/passphrase",
-			     "cannot derive a key from the passphrase (out of memory?)");
+			cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+					"cannot derive a key from the passphrase (out of memory?)");
 			goto out;
 		}
 		randombytes_buf(box, crypto_secretbox_NONCEBYTES);
@@ -411,22 +334,24 @@ int cf_identity_save(const cf_identity *id, const char *path, const char *passph
 	}
 	sputs(&t, "\n");
 	if (t.bad) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while saving the identity");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while saving the identity");
 		goto out;
 	}
 	char *dir = dir_of(path);
 	if (!dir) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while saving the identity");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while saving the identity");
 		goto out;
 	}
 	if (!cf_is_dir(dir) && cf_mkdirs(dir, 0700) < 0) {
-		diag_errno(diags, path, "cannot create the identity's directory", errno);
+		cf_keytext_errno(diags, path, "cannot create the identity's directory", errno);
 		free(dir);
 		goto out;
 	}
 	free(dir);
 	if (cf_write_file_atomic(path, t.p, t.len, 0600) < 0) {
-		diag_errno(diags, path, "cannot write the identity", errno);
+		cf_keytext_errno(diags, path, "cannot write the identity", errno);
 		goto out;
 	}
 	rc = 0;
@@ -440,16 +365,17 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 			  size_t len, const char *path, const char *passphrase, size_t passlen,
 			  cf_diags *diags)
 {
-	lines it = {text, text + len, 0};
+	cf_keytext it = {text, text + len, 0};
 	const char *s, *v;
 	size_t n, vn;
 	int rc;
 	size_t hl = strlen(IDENTITY_HEAD);
-	if (!next_line(&it, &s, &n) || n != hl || memcmp(s, IDENTITY_HEAD, hl) != 0) {
+	if (!cf_keytext_next(&it, &s, &n) || n != hl || memcmp(s, IDENTITY_HEAD, hl) != 0) {
 		if (n > 18 && memcmp(s, "casefile-identity ", 18) == 0)
-			diag(diags, path, 1, "crypt/key-format",
-			     "unsupported version of the identity format (this casefile reads "
-			     "version 1)");
+			cf_keytext_diag(
+			    diags, path, 1, "crypt/key-format",
+			    "unsupported version of the identity format (this casefile reads "
+			    "version 1)");
 		else if (diags)
 			cf_diags_add(
 			    diags, CF_SEV_ERROR, path ? path : "", 1, 0, "crypt/key-format",
@@ -459,9 +385,9 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 	if ((rc = expect_field(&it, "public", &v, &vn, path, diags)) != 0)
 		return rc;
 	unsigned char pk[CF_PUBKEY_BYTES];
-	if (b64_decode_exact(pk, sizeof(pk), v, vn) != 0) {
-		diag(diags, path, it.no, "crypt/key-format",
-		     "the public key must be 32 bytes in base64 (44 characters)");
+	if (cf_keytext_b64(pk, sizeof(pk), v, vn) != 0) {
+		cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+				"the public key must be 32 bytes in base64 (44 characters)");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	if (!out) {
@@ -471,16 +397,17 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 	unsigned pub_line = it.no;
 	unsigned char *secret = sodium_malloc(crypto_box_SECRETKEYBYTES);
 	if (!secret) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the identity");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while loading the identity");
 		return CF_CRYPT_ERROR;
 	}
-	lines look = it;
+	cf_keytext look = it;
 	int plain = field(&look, "secret", &v, &vn) == 1;
 	if (plain) {
 		it = look;
-		if (b64_decode_exact(secret, crypto_box_SECRETKEYBYTES, v, vn) != 0) {
-			diag(diags, path, it.no, "crypt/key-format",
-			     "the secret must be 32 bytes in base64 (44 characters)");
+		if (cf_keytext_b64(secret, crypto_box_SECRETKEYBYTES, v, vn) != 0) {
+			cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+					"the secret must be 32 bytes in base64 (44 characters)");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
@@ -490,43 +417,43 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 		unsigned long long ops, mem;
 		if ((rc = expect_field(&it, "salt", &v, &vn, path, diags)) != 0)
 			goto out;
-		if (b64_decode_exact(salt, sizeof(salt), v, vn) != 0) {
-			diag(diags, path, it.no, "crypt/key-format",
-			     "the salt must be 16 bytes in base64");
+		if (cf_keytext_b64(salt, sizeof(salt), v, vn) != 0) {
+			cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+					"the salt must be 16 bytes in base64");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
 		if ((rc = expect_field(&it, "opslimit", &v, &vn, path, diags)) != 0)
 			goto out;
-		if (parse_u64(&ops, v, vn) != 0 || ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+		if (cf_keytext_u64(&ops, v, vn) != 0 || ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
 		    ops > crypto_pwhash_OPSLIMIT_SENSITIVE) {
-			diag(diags, path, it.no, "crypt/key-format",
-			     "opslimit is not a number casefile accepts");
+			cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+					"opslimit is not a number casefile accepts");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
 		if ((rc = expect_field(&it, "memlimit", &v, &vn, path, diags)) != 0)
 			goto out;
-		if (parse_u64(&mem, v, vn) != 0 || mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
+		if (cf_keytext_u64(&mem, v, vn) != 0 || mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
 		    mem > crypto_pwhash_MEMLIMIT_SENSITIVE) {
-			diag(diags, path, it.no, "crypt/key-format",
-			     "memlimit is not a number casefile accepts");
+			cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+					"memlimit is not a number casefile accepts");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
 		if ((rc = expect_field(&it, "box", &v, &vn, path, diags)) != 0)
 			goto out;
-		if (b64_decode_exact(box, sizeof(box), v, vn) != 0) {
-			diag(diags, path, it.no, "crypt/key-format",
-			     "the box must be 72 bytes in base64");
+		if (cf_keytext_b64(box, sizeof(box), v, vn) != 0) {
+			cf_keytext_diag(diags, path, it.no, "crypt/key-format",
+					"the box must be 72 bytes in base64");
 			rc = CF_CRYPT_EKEYFORMAT;
 			goto out;
 		}
-		if ((rc = expect_end(&it, path, diags)) != 0)
+		if ((rc = cf_keytext_end(&it, path, diags)) != 0)
 			goto out;
 		if (!passphrase) {
-			cf_diag *d = diag(diags, path, 0, "crypt/passphrase",
-					  "the identity is protected by a passphrase");
+			cf_diag *d = cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+						     "the identity is protected by a passphrase");
 			cf_diag_hint(diags, d,
 				     "give the passphrase (--passphrase-file FILE, or "
 				     "type it when asked)");
@@ -537,8 +464,8 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 		if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops,
 				  (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
 			sodium_memzero(boxkey, sizeof(boxkey));
-			diag(diags, path, 0, "crypt/passphrase",
-			     "cannot derive a key from the passphrase (out of memory?)");
+			cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+					"cannot derive a key from the passphrase (out of memory?)");
 			rc = CF_CRYPT_ERROR;
 			goto out;
 		}
@@ -547,8 +474,9 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 							 box, boxkey);
 		sodium_memzero(boxkey, sizeof(boxkey));
 		if (open_rc != 0) {
-			cf_diag *d = diag(diags, path, 0, "crypt/passphrase",
-					  "wrong passphrase, or the identity file was changed");
+			cf_diag *d =
+			    cf_keytext_diag(diags, path, 0, "crypt/passphrase",
+					    "wrong passphrase, or the identity file was changed");
 			cf_diag_hint(diags, d,
 				     "check the passphrase; an identity cannot be "
 				     "recovered without it");
@@ -556,16 +484,17 @@ static int parse_identity(cf_identity **out, unsigned char pub[CF_PUBKEY_BYTES],
 			goto out;
 		}
 	}
-	if (plain && (rc = expect_end(&it, path, diags)) != 0)
+	if (plain && (rc = cf_keytext_end(&it, path, diags)) != 0)
 		goto out;
 	cf_identity *id;
 	if ((rc = identity_make(&id, secret)) != 0) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while loading the identity");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while loading the identity");
 		goto out;
 	}
 	if (sodium_memcmp(id->pub, pk, CF_PUBKEY_BYTES) != 0) {
-		diag(diags, path, pub_line, "crypt/key-format",
-		     "the public key does not match the secret");
+		cf_keytext_diag(diags, path, pub_line, "crypt/key-format",
+				"the public key does not match the secret");
 		cf_identity_free(id);
 		rc = CF_CRYPT_EKEYFORMAT;
 		goto out;
@@ -609,11 +538,11 @@ int cf_identity_is_protected(const char *path)
 	size_t len;
 	if (read_secret_file(&text, &len, path, IDFILE_MAX, "identity file", 0, NULL) != 0)
 		return -1;
-	lines it = {text, text + len, 0};
+	cf_keytext it = {text, text + len, 0};
 	const char *s;
 	size_t n;
 	int rc = -1;
-	while (next_line(&it, &s, &n)) {
+	while (cf_keytext_next(&it, &s, &n)) {
 		if (it.no == 1 && (n != strlen(IDENTITY_HEAD) || memcmp(s, IDENTITY_HEAD, n) != 0))
 			break;
 		if (n > 5 && memcmp(s, "salt ", 5) == 0) {
@@ -658,7 +587,7 @@ int cf_pubkey_parse(unsigned char pub[CF_PUBKEY_BYTES], const char *line)
 		return -1;
 	if (memchr(line, '\n', n))
 		return -1;
-	return b64_decode_exact(pub, CF_PUBKEY_BYTES, line + hl, n - hl) == 0 ? 0 : -1;
+	return cf_keytext_b64(pub, CF_PUBKEY_BYTES, line + hl, n - hl) == 0 ? 0 : -1;
 }
 
 int cf_member_name_valid(const char *name)
@@ -702,21 +631,24 @@ int cf_key_unseal(cf_key **out, const char *text, size_t len,
 	size_t n = text ? trimmed_len(text, len) : 0;
 	unsigned char sealed[SEALED_BYTES];
 	if (n <= hl || memcmp(text, SEALED_HEAD, hl) != 0 || memchr(text, '\n', n) ||
-	    b64_decode_exact(sealed, sizeof(sealed), text + hl, n - hl) != 0) {
-		diag(diags, path, 1, "crypt/key-format",
-		     "not a sealed key: the file must be one line 'casefile-sealed-1 BASE64'");
+	    cf_keytext_b64(sealed, sizeof(sealed), text + hl, n - hl) != 0) {
+		cf_keytext_diag(
+		    diags, path, 1, "crypt/key-format",
+		    "not a sealed key: the file must be one line 'casefile-sealed-1 BASE64'");
 		return CF_CRYPT_EKEYFORMAT;
 	}
 	unsigned char *secret = sodium_malloc(CF_KEY_BYTES);
 	if (!secret) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while opening a sealed key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while opening a sealed key");
 		return CF_CRYPT_ERROR;
 	}
 	if (crypto_box_seal_open(secret, sealed, sizeof(sealed), id->pub, id->secret) != 0) {
 		sodium_free(secret);
-		cf_diag *d = diag(diags, path, 0, "crypt/sealed",
-				  "the sealed key cannot be opened with your identity (it was "
-				  "sealed to another public key, or changed)");
+		cf_diag *d =
+		    cf_keytext_diag(diags, path, 0, "crypt/sealed",
+				    "the sealed key cannot be opened with your identity (it was "
+				    "sealed to another public key, or changed)");
 		cf_diag_hint(diags, d,
 			     "ask a member who holds the key to run `casefile member "
 			     "add` with your public key");
@@ -726,7 +658,8 @@ int cf_key_unseal(cf_key **out, const char *text, size_t len,
 	int rc = cf_key_from_bytes(&k, secret);
 	sodium_free(secret);
 	if (rc != 0) {
-		diag(diags, path, 0, "crypt/key-io", "out of memory while opening a sealed key");
+		cf_keytext_diag(diags, path, 0, "crypt/key-io",
+				"out of memory while opening a sealed key");
 		return rc;
 	}
 	if (expect_id && sodium_memcmp(cf_key_id(k), expect_id, CF_KEYID_BYTES) != 0) {
@@ -996,11 +929,11 @@ static int store_check(const char *dir, cf_diags *diags)
 	if (lstat(dir, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		diag_errno(diags, dir, "cannot read the key store", errno);
+		cf_keytext_errno(diags, dir, "cannot read the key store", errno);
 		return CF_CRYPT_ERROR;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		diag(diags, dir, 0, "crypt/key-io", "the key store is not a directory");
+		cf_keytext_diag(diags, dir, 0, "crypt/key-io", "the key store is not a directory");
 		return CF_CRYPT_ERROR;
 	}
 	if (st.st_mode & 077) {
@@ -1018,7 +951,8 @@ int cf_keystore_load(cf_keyring **out, const char *git_dir, cf_diags *diags)
 	DIR *d = NULL;
 	int rc = CF_CRYPT_ERROR;
 	if (!dir || cf_keyring_new(&ring) != 0) {
-		diag(diags, git_dir, 0, "crypt/key-io", "out of memory while loading keys");
+		cf_keytext_diag(diags, git_dir, 0, "crypt/key-io",
+				"out of memory while loading keys");
 		goto out;
 	}
 	int st = store_check(dir, diags);
@@ -1028,7 +962,7 @@ int cf_keystore_load(cf_keyring **out, const char *git_dir, cf_diags *diags)
 	}
 	d = opendir(dir);
 	if (!d) {
-		diag_errno(diags, dir, "cannot read the key store", errno);
+		cf_keytext_errno(diags, dir, "cannot read the key store", errno);
 		goto out;
 	}
 	rc = 0;
@@ -1041,12 +975,13 @@ int cf_keystore_load(cf_keyring **out, const char *git_dir, cf_diags *diags)
 		cf_key *k = NULL;
 		int r = path ? cf_key_load(&k, path, diags) : CF_CRYPT_ERROR;
 		if (r == 0 && sodium_memcmp(cf_key_id(k), id, CF_KEYID_BYTES) != 0) {
-			diag(diags, path, 0, "crypt/key-format",
-			     "the key file's name is not the id of the key it holds");
+			cf_keytext_diag(diags, path, 0, "crypt/key-format",
+					"the key file's name is not the id of the key it holds");
 			cf_key_free(k);
 			r = CF_CRYPT_EKEYFORMAT;
 		} else if (r == 0 && cf_keyring_add(ring, k) != 0) {
-			diag(diags, path, 0, "crypt/key-io", "out of memory while loading keys");
+			cf_keytext_diag(diags, path, 0, "crypt/key-io",
+					"out of memory while loading keys");
 			r = CF_CRYPT_ERROR;
 		}
 		free(path);
@@ -1073,25 +1008,27 @@ int cf_keystore_install(const char *git_dir, const cf_key *k, cf_diags *diags)
 	char *path = NULL;
 	int rc = CF_CRYPT_ERROR;
 	if (!top || !dir) {
-		diag(diags, git_dir, 0, "crypt/key-io", "out of memory while installing a key");
+		cf_keytext_diag(diags, git_dir, 0, "crypt/key-io",
+				"out of memory while installing a key");
 		goto out;
 	}
 	if (!cf_is_dir(git_dir)) {
-		diag(diags, git_dir, 0, "crypt/key-io", "the git directory does not exist");
+		cf_keytext_diag(diags, git_dir, 0, "crypt/key-io",
+				"the git directory does not exist");
 		goto out;
 	}
 	if (!cf_is_dir(top) && mkdir(top, 0700) != 0 && errno != EEXIST) {
-		diag_errno(diags, top, "cannot create the key store", errno);
+		cf_keytext_errno(diags, top, "cannot create the key store", errno);
 		goto out;
 	}
 	if (!cf_is_dir(dir) && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		diag_errno(diags, dir, "cannot create the key store", errno);
+		cf_keytext_errno(diags, dir, "cannot create the key store", errno);
 		goto out;
 	}
 	int st = store_check(dir, diags);
 	if (st <= 0) {
 		if (st == 0)
-			diag(diags, dir, 0, "crypt/key-io", "the key store vanished");
+			cf_keytext_diag(diags, dir, 0, "crypt/key-io", "the key store vanished");
 		rc = st < 0 ? st : CF_CRYPT_ERROR;
 		goto out;
 	}
@@ -1099,7 +1036,8 @@ int cf_keystore_install(const char *git_dir, const cf_key *k, cf_diags *diags)
 	memcpy(hex + 2 * CF_KEYID_BYTES, ".key", 5);
 	path = cf_path_join(dir, hex);
 	if (!path) {
-		diag(diags, dir, 0, "crypt/key-io", "out of memory while installing a key");
+		cf_keytext_diag(diags, dir, 0, "crypt/key-io",
+				"out of memory while installing a key");
 		goto out;
 	}
 	rc = cf_key_save(k, path, diags);
@@ -1114,7 +1052,7 @@ int cf_keystore_clear(const char *git_dir, cf_diags *diags)
 {
 	char *dir = cf_keystore_dir(git_dir);
 	if (!dir) {
-		diag(diags, git_dir, 0, "crypt/key-io", "out of memory");
+		cf_keytext_diag(diags, git_dir, 0, "crypt/key-io", "out of memory");
 		return CF_CRYPT_ERROR;
 	}
 	DIR *d = opendir(dir);
@@ -1124,7 +1062,7 @@ int cf_keystore_clear(const char *git_dir, cf_diags *diags)
 			free(dir);
 			return 0;
 		}
-		diag_errno(diags, dir, "cannot read the key store", e);
+		cf_keytext_errno(diags, dir, "cannot read the key store", e);
 		free(dir);
 		return CF_CRYPT_ERROR;
 	}
@@ -1138,8 +1076,8 @@ int cf_keystore_clear(const char *git_dir, cf_diags *diags)
 			continue;
 		char *path = cf_path_join(dir, e->d_name);
 		if (!path || (unlink(path) != 0 && errno != ENOENT)) {
-			diag_errno(diags, path ? path : dir, "cannot remove a key file",
-				   path ? errno : ENOMEM);
+			cf_keytext_errno(diags, path ? path : dir, "cannot remove a key file",
+					 path ? errno : ENOMEM);
 			rc = CF_CRYPT_ERROR;
 		}
 		free(path);
