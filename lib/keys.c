@@ -1136,13 +1136,15 @@ const cf_rule_info cf_keys_rules[] = {
      "Restore the file from a commit or remote you trust; report the change if nobody made it "
      "knowingly.",
      "DESIGN.md §6"},
-    {"crypt/format", "a case file that should be encrypted and is not, or an unknown format",
-     "Files under cases/ are casefile blobs: the magic, format version 1, key id, nonce, "
-     "ciphertext and tag.",
-     "Case files hold the names of children and families; in git's object store they must be "
-     "ciphertext, so a copy of the repository or a remote reveals nothing.",
-     "Make sure the filter is configured (`casefile init` in this clone), or upgrade casefile "
-     "for a newer format version.",
+    {"crypt/format", "an encrypted file casefile cannot read: unknown format, truncated, too large",
+     "A file with casefile's header is a whole casefile blob: the magic, format version 1, key "
+     "id, nonce, ciphertext and tag, at most 64 MiB. (A file under cases/ with no header at "
+     "all is crypt/plaintext when the guards find it; reading one where ciphertext was "
+     "expected is reported here.)",
+     "A blob casefile cannot read cannot be checked, and may not be what it seems: a newer "
+     "format, a truncated copy, or data made to look encrypted.",
+     "Upgrade casefile for a newer format version; restore a truncated or damaged file from a "
+     "commit or remote you trust.",
      "DESIGN.md §6; 000 §1.2; 001 §2.1.6"},
     {"crypt/key-permissions", "a key or identity file other users can read",
      "Key files, the key store directory and the identity are readable and writable by their "

@@ -1,0 +1,107 @@
+/* lib/guard: keeps plaintext case files out of git's object store and off every remote
+ * (DESIGN.md §6; issue 5).  Every blob under cases/ must be ciphertext in lib/crypt's format,
+ * whatever git's configuration says: a clone where the filter is not set up, a GUI client
+ * built on libgit2 (which runs no filters), an edited .gitattributes.
+ *
+ * Used by `check --staged` (the staged blobs a commit adds), the pre-push hook (every commit
+ * being pushed), the pre-receive hook of a shared bare repository (which holds no key) and
+ * `casefile doctor` (the whole history).
+ *
+ * libgit2: cf_guard_open initialises it (git_libgit2_init), as cf_source_open_index does; the
+ * repository it opens holds that reference, which the caller gives back with
+ * git_libgit2_shutdown after git_repository_free.  libsodium: cf_guard_blob and
+ * cf_guard_history need cf_init (secure memory, hashing).
+ * diags must not be NULL. */
+#ifndef CF_GUARD_H
+#define CF_GUARD_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "crypt.h"
+#include "diag.h"
+#include "rules.h"
+#include "strlist.h"
+
+/* Judges one blob stored at path (a repository path under cases/).  Returns
+ *    0  ciphertext: lib/crypt's format, version and size; when ring (which may be NULL) holds
+ *       its key, it verifies; when it does not, its body shows no readable text;
+ *   -1  with one error diagnostic at path (line 0):
+ *         crypt/plaintext  no casefile header (the file as written; an empty blob too: the
+ *                          filter makes even an empty file a CF_CRYPT_OVERHEAD-byte blob),
+ *                          or, when ring lacks its key, a header followed by a run of
+ *                          readable text (plaintext appended to, or pasted into, a blob:
+ *                          random ciphertext holds a run of CF_GUARD_TEXT_RUN printable ASCII
+ *                          bytes -- 0x20..0x7e, tab, CR, LF -- with a probability below 1e-20
+ *                          per position).  The text itself is never quoted.
+ *         crypt/format     a casefile header of a version this build does not read, too
+ *                          short to hold header and tag, or over CF_CRYPT_MAX_BLOB
+ *         crypt/tampered   ring holds its key and it does not verify (cf_crypt_decrypt's
+ *                          diagnostic).  A blob that verifies is authentic and is not
+ *                          searched for text.
+ *   -2  out of memory (a crypt/memory diagnostic when decryption ran out).
+ * scratch is a secure arena (cf_arena_new with secure set) that holds nothing else: the
+ * plaintext decrypted to verify goes there, and cf_guard_blob resets (wipes) it before it
+ * returns.  One arena serves any number of calls. */
+#define CF_GUARD_TEXT_RUN 48
+int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyring *ring,
+		  cf_arena *scratch, cf_diags *diags);
+
+/* Opens the repository at path -- a working tree's top or a git directory, bare or not; no
+ * search upwards -- or (path NULL) the one git's environment names, as a hook must: GIT_DIR
+ * (else the current directory and up), the quarantine object directories git sets for
+ * pre-receive hooks (GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES), GIT_INDEX_FILE
+ * (the temporary index of `git commit FILE`), GIT_NAMESPACE.  GIT_WORK_TREE, which libgit2
+ * 1.5 refuses, is ignored: the guard reads no working tree.  (GIT_COMMON_DIR, which it
+ * refuses too and git does not export to hooks, fails.)  On success the caller frees *out
+ * with git_repository_free, then calls git_libgit2_shutdown (see above); on failure (-1, with
+ * a source/read diagnostic) *out is NULL and there is nothing to give back. */
+int cf_guard_open(git_repository **out, const char *path, cf_diags *diags);
+
+/* Which commits cf_guard_history examines: those reachable from a tip and not from a hide. */
+typedef struct cf_guard_range {
+	const char *const *tips; /* revisions (hex ids or names) */
+	size_t n_tips;
+	const char *tip_glob; /* and every ref matching it ("refs/" and a star: the whole history);
+				 or NULL */
+	const char *const *hides; /* revisions; one the repository lacks is skipped */
+	size_t n_hides;
+	const char *hide_glob; /* and refs matching it (refs/remotes/origin/ and a star); or NULL */
+} cf_guard_range;
+
+/* Judges (cf_guard_blob) every blob under cases/ in the trees of the commits of range, each
+ * distinct blob once (a tree already seen is not walked again), oldest commit first
+ * (topological order, reversed).  A symbolic link or a submodule under cases/ is
+ * crypt/plaintext too; a blob over CF_CRYPT_MAX_BLOB is crypt/format by its size, unread.
+ * A tip (or a ref of tip_glob) that is a tree, not a commit, has its cases/ judged as well
+ * (pushing such a ref sends the tree); one that is a blob has no path and is passed over.
+ * Globs are read as git_revwalk_push_glob reads them ("refs/" implied; a glob without
+ * wildcards gets a trailing slash and star); a dangling symbolic ref is passed over.
+ * One diagnostic per bad blob, at the path it first appeared under, its message ending
+ * "(first in commit 1a2b3c4)" (git's abbreviation: the oldest commit of the range that holds
+ * it; "tree ..." for a tree tip).  commits (may be NULL) receives the full hex ids of the
+ * commits whose cases/ holds a bad blob -- the first and every later one that still holds
+ * it -- in the order walked, each once.  Returns 0 when every blob is ciphertext, 1 when
+ * some is not (diagnostics added), -1 when the commits cannot be read (a source/read
+ * diagnostic says why: a tip that cannot be found, a missing object, trees nested over 64
+ * deep), -2 when memory ran out. */
+int cf_guard_history(git_repository *repo, const cf_guard_range *range, const cf_keyring *ring,
+		     cf_strlist *commits, cf_diags *diags);
+
+/* Checks that git stores each of paths (repository paths under cases/) through casefile:
+ * attributes filter, diff and merge all "casefile", as the .gitattributes files staged in
+ * the index (commit NULL) or committed in commit (a revision) set them -- every level of
+ * them, so a cases/.gitattributes with `* -filter` counts -- never the working tree's.
+ * Commit mode reads neither index nor working tree, and works in a bare repository.  As in
+ * git, $GIT_DIR/info/attributes and core.attributesFile apply too; the system-wide file does
+ * not.  Otherwise one error crypt/attributes at .gitattributes (line 0) naming the first such
+ * path and the attribute's value there, with a hint giving the line `casefile init` writes.
+ * 0, 1 (reported), -1 when the attributes cannot be read (source/read), -2 out of memory. */
+int cf_guard_attributes(git_repository *repo, const char *commit, const cf_strlist *paths,
+			cf_diags *diags);
+
+/* crypt/plaintext, crypt/attributes. */
+extern const cf_rule_info cf_guard_rules[];
+
+#endif
