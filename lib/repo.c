@@ -48,20 +48,58 @@ static void config_error(cf_diags *diags, const cf_node *at, const char *hint, c
 	cf_buf_free(&msg);
 }
 
-char *cf_repo_find_data(const cf_repo *r, const char *name)
+/* Reads a file of the repository (rel: ".casefile/config.yaml") through its source when it has
+ * one -- the index or a commit -- else from the working tree.  0, 1 when there is no such
+ * file, -1 when it cannot be read (errno says why; a source's diagnostics are dropped: the
+ * caller reports the file). */
+static int read_repo_file(cf_repo *r, const char *rel, size_t max, cf_buf *out)
 {
-	cf_buf p = CF_BUF_INIT;
-	cf_buf_printf(&p, "%s/.casefile/schemas/%s", r->root, name);
-	if (!cf_buf_oom(&p) && cf_is_file(p.ptr))
-		return cf_buf_detach(&p);
-	for (size_t i = 0; i < r->n_schema_dirs; i++) {
-		cf_buf_clear(&p);
-		cf_buf_printf(&p, "%s/%s", r->schema_dirs[i], name);
-		if (!cf_buf_oom(&p) && cf_is_file(p.ptr))
-			return cf_buf_detach(&p);
+	if (!r->src) {
+		char *path = cf_path_join(r->root, rel);
+		int rc = !path ? -1 : !cf_is_file(path) ? 1 : cf_read_file_buf(out, path, max);
+		free(path);
+		return rc;
 	}
-	cf_buf_free(&p);
-	return NULL;
+	if (!cf_source_exists(r->src, rel))
+		return 1;
+	cf_arena *scratch = NULL;
+	cf_diags ignored = CF_DIAGS_INIT;
+	char *data;
+	size_t len;
+	int rc = -1;
+	errno = EIO;
+	if (cf_arena_new(&scratch, 0) == 0 &&
+	    cf_source_read(r->src, rel, max, scratch, &data, &len, &ignored) == 0) {
+		cf_buf_clear(out);
+		cf_buf_put(out, data, len);
+		rc = cf_buf_oom(out) ? -1 : 0;
+	}
+	cf_diags_free(&ignored);
+	cf_arena_free(scratch);
+	return rc;
+}
+
+/* A data file: the repository's own (.casefile/schemas/NAME, through its source), else the
+ * first of the installed schema directories that has it.  *display names it in messages.
+ * 0, 1 when there is none, -1 when it cannot be read. */
+static int load_data(cf_repo *r, const char *name, size_t max, cf_buf *data, cf_buf *display)
+{
+	cf_buf_clear(display);
+	cf_buf_printf(display, ".casefile/schemas/%s", name);
+	if (cf_buf_oom(display))
+		return -1;
+	int rc = read_repo_file(r, display->ptr, max, data);
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < r->n_schema_dirs; i++) {
+		cf_buf_clear(display);
+		cf_buf_printf(display, "%s/%s", r->schema_dirs[i], name);
+		if (cf_buf_oom(display))
+			return -1;
+		if (cf_is_file(display->ptr))
+			return cf_read_file_buf(data, display->ptr, max);
+	}
+	return 1;
 }
 
 /* The path to name a data file by in messages: relative to the repository when it is in it. */
@@ -83,29 +121,29 @@ static int load_calendar(cf_repo *r, cf_diags *diags)
 		config_error(diags, name_node, NULL, "'calendar' must name a calendar");
 		return -1;
 	}
-	cf_buf file = CF_BUF_INIT;
+	cf_buf file = CF_BUF_INIT, data = CF_BUF_INIT, display = CF_BUF_INIT;
 	cf_buf_printf(&file, "calendar/%s.yaml", r->calendar_name);
-	char *path = cf_repo_find_data(r, cf_buf_cstr(&file));
-	cf_buf_free(&file);
-	if (!path) {
+	int rc = cf_buf_oom(&file)
+		     ? -1
+		     : load_data(r, file.ptr, CF_DOC_MAX_BYTES_DEFAULT, &data, &display);
+	cf_doc *doc;
+	if (rc == 1) {
 		config_error(diags, name_node,
 			     "calendars live in .casefile/schemas/calendar/ or the installed "
 			     "schemas/calendar/",
 			     "no calendar '%s' is installed", r->calendar_name);
-		return -1;
+		rc = -1;
+	} else if (rc < 0) {
+		config_error(diags, name_node, NULL, "cannot read %s: %s", cf_buf_cstr(&display),
+			     strerror(errno));
+	} else if (cf_doc_parse_yaml(&doc, r->arena, display_path(r, display.ptr),
+				     cf_buf_cstr(&data), data.len, NULL, diags) < 0 ||
+		   cf_calendar_apply(r->calendar, doc, diags) < 0) {
+		rc = -1;
 	}
-	cf_buf data = CF_BUF_INIT;
-	int rc = -1;
-	cf_doc *doc;
-	if (cf_read_file_buf(&data, path, CF_DOC_MAX_BYTES_DEFAULT) < 0) {
-		config_error(diags, name_node, NULL, "cannot read %s: %s", path, strerror(errno));
-	} else if (cf_doc_parse_yaml(&doc, r->arena, display_path(r, path), cf_buf_cstr(&data),
-				     data.len, NULL, diags) == 0 &&
-		   cf_calendar_apply(r->calendar, doc, diags) == 0) {
-		rc = 0;
-	}
+	cf_buf_free(&file);
 	cf_buf_free(&data);
-	free(path);
+	cf_buf_free(&display);
 	if (rc < 0)
 		return -1;
 
@@ -137,17 +175,18 @@ static int read_config(cf_repo *r, cf_diags *diags)
 {
 	static const char *const keys[] = {"partnership", "calendar", "case_types", "closures",
 					   "status"};
-	char *path = cf_path_join(r->root, CF_CONFIG_PATH);
 	cf_buf data = CF_BUF_INIT;
 	cf_doc *doc = NULL;
-	int rc = -1;
-	if (!path) {
-		goto out;
-	} else if (cf_read_file_buf(&data, path, CF_DOC_MAX_BYTES_DEFAULT) < 0) {
+	int rc = read_repo_file(r, CF_CONFIG_PATH, CF_DOC_MAX_BYTES_DEFAULT, &data);
+	if (rc != 0) {
 		cf_diags_add(diags, CF_SEV_ERROR, CF_CONFIG_PATH, 0, 0, "config/invalid",
-			     "cannot read: %s", strerror(errno));
+			     "cannot read: %s",
+			     rc == 1 ? (r->src ? "not in the files checked" : "no such file")
+				     : strerror(errno));
+		rc = -1;
 		goto out;
 	}
+	rc = -1;
 	if (cf_doc_parse_yaml(&doc, r->arena, CF_CONFIG_PATH, cf_buf_cstr(&data), data.len, NULL,
 			      diags) < 0)
 		goto out;
@@ -191,17 +230,23 @@ static int read_config(cf_repo *r, cf_diags *diags)
 	rc = load_calendar(r, diags);
 out:
 	cf_buf_free(&data);
-	free(path);
 	return rc;
 }
 
 int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs, size_t n_dirs,
 		 cf_diags *diags)
 {
+	return cf_repo_open_source(out, root, NULL, schema_dirs, n_dirs, diags);
+}
+
+int cf_repo_open_source(cf_repo **out, const char *root, cf_source *src,
+			const char *const *schema_dirs, size_t n_dirs, cf_diags *diags)
+{
 	*out = NULL;
 	cf_repo *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
+	r->src = src;
 	r->root = cf_strdup(root);
 	r->schema_dirs = schema_dirs;
 	r->n_schema_dirs = n_dirs;
@@ -217,8 +262,7 @@ int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs
 	return 0;
 }
 
-static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type,
-			     cf_diags *diags);
+static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags);
 
 int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags)
 {
@@ -228,8 +272,7 @@ int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_d
 	return rc;
 }
 
-static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type,
-			     cf_diags *diags)
+static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags)
 {
 	*out = NULL;
 	for (size_t i = 0; i < r->n_schemas; i++) {
@@ -257,14 +300,25 @@ static int schema_get_locked(const cf_schema **out, cf_repo *r, const char *type
 	for (const char *p = type; valid && *p; p++)
 		valid =
 		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_';
-	cf_buf file = CF_BUF_INIT;
+	cf_buf file = CF_BUF_INIT, data = CF_BUF_INIT, display = CF_BUF_INIT;
 	cf_buf_printf(&file, "%s.yaml", type);
-	char *path = valid ? cf_repo_find_data(r, cf_buf_cstr(&file)) : NULL;
+	int rc = !valid || cf_buf_oom(&file)
+		     ? 1
+		     : load_data(r, file.ptr, CF_SCHEMA_MAX_BYTES, &data, &display);
 	cf_buf_free(&file);
-	if (!path)
+	if (rc == 1) {
+		cf_buf_free(&data);
+		cf_buf_free(&display);
 		return -1;
-	int rc = cf_schema_load(&entry->schema, path, display_path(r, path), diags);
-	free(path);
+	}
+	const char *name = display_path(r, cf_buf_cstr(&display));
+	if (rc < 0)
+		cf_diags_add(diags, CF_SEV_ERROR, name, 0, 0, "schema/invalid",
+			     "cannot read the schema: %s", strerror(errno));
+	else
+		rc = cf_schema_parse(&entry->schema, name, cf_buf_cstr(&data), data.len, diags);
+	cf_buf_free(&data);
+	cf_buf_free(&display);
 	if (rc == 0 &&
 	    (!(entry->deadlines = cf_arena_alloc(entry->schema->arena, sizeof(cf_deadlines))) ||
 	     cf_deadlines_parse(entry->deadlines, entry->schema, diags) < 0)) {

@@ -12,13 +12,14 @@
 #include "rules.h"
 #include "doc.h"
 #include "schema.h"
+#include "source.h"
 
 #define CF_CONFIG_PATH ".casefile/config.yaml"
 
 typedef struct cf_repo_schema {
 	char *type;
-	cf_schema *schema; /* NULL when it could not be loaded (reported once) */
-	int broken;	   /* found but malformed */
+	cf_schema *schema;	 /* NULL when it could not be loaded (reported once) */
+	int broken;		 /* found but malformed */
 	cf_deadlines *deadlines; /* in the schema's arena: stays put while schemas grows */
 } cf_repo_schema;
 
@@ -37,6 +38,9 @@ typedef struct cf_repo {
 	cf_repo_schema *schemas;
 	size_t n_schemas;
 	pthread_mutex_t lock; /* schemas load on first use, from any worker thread */
+	/* Where .casefile/ is read from: the index or a commit (the caller's: it outlives the
+	 * repository), or NULL for the working tree at root. */
+	cf_source *src;
 } cf_repo;
 
 /* Finds the repository at or above start: the nearest directory with .casefile/config.yaml.
@@ -46,14 +50,15 @@ int cf_repo_discover(char **root, const char *start);
  * diagnostic (a configuration error: exit 2) and -1. */
 int cf_repo_open(cf_repo **out, const char *root, const char *const *schema_dirs, size_t n_dirs,
 		 cf_diags *diags);
+/* The same, reading the configuration and the repository's own schemas (.casefile/) from src:
+ * `check --staged` judges a commit by the rules that commit holds. */
+int cf_repo_open_source(cf_repo **out, const char *root, cf_source *src,
+			const char *const *schema_dirs, size_t n_dirs, cf_diags *diags);
 /* The schema of a case type, loaded on first use.  -1 when no such schema is installed; -2
  * when it is malformed (schema/invalid diagnostics, the first time only). */
 int cf_repo_schema_get(const cf_schema **out, cf_repo *r, const char *type, cf_diags *diags);
 /* The deadlines of a schema the repository loaded. */
 const cf_deadlines *cf_repo_deadlines(const cf_repo *r, const cf_schema *s);
-/* Finds a data file (e.g. "cspr.yaml", "calendar/england-and-wales.yaml") in the repository's
- * .casefile/schemas or the schema directories; malloc'd path or NULL. */
-char *cf_repo_find_data(const cf_repo *r, const char *name);
 void cf_repo_free(cf_repo *r);
 
 extern const cf_rule_info cf_config_rules[];

@@ -9,7 +9,6 @@
 #include "fs.h"
 #include "suggest.h"
 
-#define SCHEMA_MAX_BYTES (4 * 1024 * 1024)
 
 /* ---- loading ---------------------------------------------------------------------------- */
 
@@ -583,7 +582,7 @@ int cf_schema_parse(cf_schema **out, const char *name, const char *data, size_t 
 		return -1;
 	}
 	s->file = cf_arena_strdup(s->arena, name);
-	cf_doc_limits lim = {SCHEMA_MAX_BYTES, 0, 0};
+	cf_doc_limits lim = {CF_SCHEMA_MAX_BYTES, 0, 0};
 	cf_doc *doc;
 	loader L = {s, diags, 0};
 	if (!s->file || cf_doc_parse_yaml(&doc, s->arena, name, data, len, &lim, diags) < 0) {
@@ -609,7 +608,7 @@ int cf_schema_load(cf_schema **out, const char *path, const char *display_name, 
 {
 	cf_buf data = CF_BUF_INIT;
 	*out = NULL;
-	if (cf_read_file_buf(&data, path, SCHEMA_MAX_BYTES) < 0) {
+	if (cf_read_file_buf(&data, path, CF_SCHEMA_MAX_BYTES) < 0) {
 		cf_diags_add(diags, CF_SEV_ERROR, display_name, 0, 0, "schema/invalid",
 			     "cannot read the schema");
 		cf_buf_free(&data);

@@ -122,6 +122,9 @@ typedef struct cf_schema {
 	size_t n_regexes, cap_regexes;
 } cf_schema;
 
+/* A schema file is refused past this size. */
+#define CF_SCHEMA_MAX_BYTES (4 * 1024 * 1024)
+
 /* Loads a schema file; problems are errors naming the file (a malformed schema is a
  * configuration error).  Returns 0 or -1. */
 int cf_schema_load(cf_schema **out, const char *path, const char *display_name, cf_diags *diags);

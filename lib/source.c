@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,40 @@
 #include "buf.h"
 #include "doc.h"
 #include "fs.h"
+#include "guard.h"
 #include "keys.h"
+#include "protect.h"
 
 #define MAX_DEPTH 16
+#define CF_CASES_PREFIX "cases" /* caseload.h's CF_CASES_DIR: source sits below it */
+
+enum kind { WORKDIR, INDEX, COMMIT };
+
+/* A file git holds: in the index (stage 0) or in a commit's tree. */
+typedef struct entry {
+	const char *path; /* the index's own string, or in the source's arena */
+	git_oid oid;
+	unsigned mode;	/* 0100644, 0100755, 0120000 (a link), 0160000 (a submodule) */
+	int conflicted; /* the index holds it unmerged (stages 1-3, no stage 0) */
+} entry;
 
 struct cf_source {
+	enum kind kind;
 	char *root;
 	char *real_root;	/* root with links resolved, to tell where a link leads */
 	const cf_keyring *ring; /* the caller's; NULL holds no key */
+	char *name;		/* for messages */
+	/* INDEX and COMMIT: the entries sorted by path, as git orders them. */
+	git_repository *repo;
+	git_index *index;
+	git_odb *odb;
+	cf_arena *paths; /* COMMIT: the entries' paths */
+	entry *entries;
+	size_t n, cap;
+	git_oid commit; /* COMMIT */
+	/* libgit2 objects serve one thread at a time; blobs are read from worker threads. */
+	pthread_mutex_t lock;
+	int has_lock;
 };
 
 int cf_source_open_workdir(cf_source **out, const char *root)
@@ -27,9 +54,11 @@ int cf_source_open_workdir(cf_source **out, const char *root)
 	cf_source *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -1;
+	s->kind = WORKDIR;
 	s->root = cf_strdup(root);
 	s->real_root = realpath(root, NULL);
-	if (!s->root || !s->real_root) {
+	s->name = cf_strdup("working tree");
+	if (!s->root || !s->real_root || !s->name) {
 		cf_source_free(s);
 		return -1;
 	}
@@ -39,8 +68,12 @@ int cf_source_open_workdir(cf_source **out, const char *root)
 
 const char *cf_source_name(const cf_source *s)
 {
-	(void)s;
-	return "working tree";
+	return s->name;
+}
+
+git_repository *cf_source_git_repository(const cf_source *s)
+{
+	return s->repo;
 }
 
 static char *abs_path(const cf_source *s, const char *rel)
@@ -48,8 +81,12 @@ static char *abs_path(const cf_source *s, const char *rel)
 	return cf_path_join(s->root, rel);
 }
 
+static int git_exists(const cf_source *s, const char *path);
+
 int cf_source_exists(cf_source *s, const char *path)
 {
+	if (s->kind != WORKDIR)
+		return git_exists(s, path);
 	char *p = abs_path(s, path);
 	struct stat st;
 	int ok = p && lstat(p, &st) == 0;
@@ -76,8 +113,13 @@ static int open_dir(DIR **d, char **p, cf_source *s, const char *rel, cf_diags *
 	return -1;
 }
 
+static int git_list_dirs(cf_source *s, const char *dir, cf_strlist *out);
+static int git_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
+
 int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
 {
+	if (s->kind != WORKDIR)
+		return git_list_dirs(s, dir, out);
 	char *p;
 	DIR *d;
 	int rc = open_dir(&d, &p, s, dir, diags);
@@ -208,6 +250,8 @@ static int walk(cf_source *s, const char *rel_dir, size_t strip, int depth, cf_s
 
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
 {
+	if (s->kind != WORKDIR)
+		return git_list_files(s, dir, out, diags);
 	/* opendir follows a link: a case directory that is one would be read from wherever it
 	 * points, outside the repository perhaps.  Refuse it here. */
 	char *p = abs_path(s, dir);
@@ -227,6 +271,633 @@ int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diag
 	int rc = walk(s, dir, strlen(dir) + 1, 0, out, diags);
 	cf_strlist_sort(out);
 	return rc;
+}
+
+/* ---- the index and commits ---- */
+
+static void git_failed(cf_diags *diags, const char *what)
+{
+	const git_error *e = git_error_last();
+	cf_diags_add(diags, CF_SEV_ERROR, ".git", 0, 0, "source/read", "cannot read %s: %s", what,
+		     e && e->message ? e->message : "unknown error");
+}
+
+static int add_entry(cf_source *s, const char *path, const git_oid *oid, unsigned mode,
+		     int conflicted)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		entry *e = realloc(s->entries, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		s->entries = e;
+		s->cap = cap;
+	}
+	entry *e = &s->entries[s->n++];
+	e->path = path;
+	git_oid_cpy(&e->oid, oid);
+	e->mode = mode;
+	e->conflicted = conflicted;
+	return 0;
+}
+
+/* The repository of the working tree at root, for a source of kind. */
+static int open_git(cf_source **out, const char *root, enum kind kind, cf_diags *diags)
+{
+	*out = NULL;
+	cf_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->kind = kind;
+	if (git_libgit2_init() < 0) {
+		free(s);
+		return -1;
+	}
+	s->root = cf_strdup(root);
+	s->real_root = realpath(root, NULL);
+	if (!s->root || !s->real_root || pthread_mutex_init(&s->lock, NULL) != 0) {
+		cf_source_free(s);
+		return -1;
+	}
+	s->has_lock = 1;
+	if (git_repository_open_ext(&s->repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_repository_odb(&s->odb, s->repo) < 0) {
+		git_failed(diags, "the git repository");
+		cf_source_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
+}
+
+int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
+{
+	cf_source *s;
+	if (open_git(&s, root, INDEX, diags) < 0)
+		return -1;
+	s->name = cf_strdup("index");
+	if (!s->name)
+		goto fail;
+	if (git_repository_index(&s->index, s->repo) < 0) {
+		git_failed(diags, "the git index");
+		goto fail;
+	}
+	size_t n = git_index_entrycount(s->index);
+	for (size_t i = 0; i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(s->index, i);
+		/* Added with `git add -N`: nothing of it is staged yet. */
+		if (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)
+			continue;
+		int stage = GIT_INDEX_ENTRY_STAGE(e);
+		if (stage != 0) {
+			/* An unmerged path: its stages 1-3 are consecutive; list it once. */
+			if (s->n && strcmp(s->entries[s->n - 1].path, e->path) == 0)
+				continue;
+			if (add_entry(s, e->path, &e->id, e->mode, 1) < 0)
+				goto fail;
+			continue;
+		}
+		if (add_entry(s, e->path, &e->id, e->mode, 0) < 0)
+			goto fail;
+	}
+	/* The index is sorted by path already (then by stage); sorting again is cheap and
+	 * makes the order the one every lookup here assumes. */
+	qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
+	*out = s;
+	return 0;
+fail:
+	cf_source_free(s);
+	return -1;
+}
+
+typedef struct walk_ctx {
+	cf_source *s;
+	int failed;
+} walk_ctx;
+
+static int tree_cb(const char *dir, const git_tree_entry *te, void *payload)
+{
+	walk_ctx *w = payload;
+	git_object_t type = git_tree_entry_type(te);
+	if (type == GIT_OBJECT_TREE)
+		return 0; /* walked into */
+	const char *name = git_tree_entry_name(te);
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *path = cf_arena_alloc(w->s->paths, dl + nl + 1);
+	if (!path || add_entry(w->s, path, git_tree_entry_id(te),
+			       (unsigned)git_tree_entry_filemode_raw(te), 0) < 0) {
+		w->failed = 1;
+		return -1;
+	}
+	memcpy(path, dir, dl);
+	memcpy(path + dl, name, nl + 1);
+	return 0;
+}
+
+int cf_source_open_rev(cf_source **out, const char *root, const char *rev, cf_diags *diags)
+{
+	cf_source *s;
+	if (open_git(&s, root, COMMIT, diags) < 0)
+		return -1;
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	int rc = -1;
+	if (git_revparse_single(&obj, s->repo, rev) < 0 ||
+	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, ".git", 0, 0, "source/read",
+					  "'%s' is not a commit of this repository", rev);
+		cf_diag_hint(diags, d, "name a commit: a branch, a tag, HEAD~1 or an id");
+		goto out;
+	}
+	git_oid_cpy(&s->commit, git_commit_id(commit));
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &s->commit);
+	cf_buf name = CF_BUF_INIT;
+	cf_buf_printf(&name, "commit %.12s", hex);
+	s->name = cf_buf_detach(&name);
+	if (!s->name || cf_arena_new(&s->paths, 0) < 0)
+		goto out;
+	if (git_commit_tree(&tree, commit) < 0) {
+		git_failed(diags, "the commit's files");
+		goto out;
+	}
+	walk_ctx w = {s, 0};
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, tree_cb, &w) < 0) {
+		if (!w.failed)
+			git_failed(diags, "the commit's files");
+		goto out;
+	}
+	qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
+	rc = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	git_object_free(obj);
+	if (rc < 0) {
+		cf_source_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The first entry whose path is not below key (binary search). */
+static size_t lower_bound(const cf_source *s, const char *key)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(s->entries[mid].path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The entries under dir ("dir/..."), as the range [*begin, *end). */
+static int dir_range(const cf_source *s, const char *dir, size_t *begin, size_t *end)
+{
+	cf_buf prefix = CF_BUF_INIT;
+	cf_buf_printf(&prefix, "%s/", dir);
+	if (cf_buf_oom(&prefix))
+		return -1;
+	size_t i = lower_bound(s, prefix.ptr);
+	*begin = i;
+	while (i < s->n && strncmp(s->entries[i].path, prefix.ptr, prefix.len) == 0)
+		i++;
+	*end = i;
+	cf_buf_free(&prefix);
+	return 0;
+}
+
+static const entry *find_entry(const cf_source *s, const char *path)
+{
+	size_t i = lower_bound(s, path);
+	return i < s->n && strcmp(s->entries[i].path, path) == 0 ? &s->entries[i] : NULL;
+}
+
+static int git_list_dirs(cf_source *s, const char *dir, cf_strlist *out)
+{
+	size_t b, e;
+	if (dir_range(s, dir, &b, &e) < 0)
+		return -1;
+	size_t skip = strlen(dir) + 1;
+	const char *last = NULL;
+	size_t last_len = 0;
+	for (size_t i = b; i < e; i++) {
+		const char *name = s->entries[i].path + skip;
+		const char *slash = strchr(name, '/');
+		if (!slash || name[0] == '.')
+			continue;
+		size_t len = (size_t)(slash - name);
+		if (last && len == last_len && memcmp(name, last, len) == 0)
+			continue;
+		char *copy = cf_strndup(name, len);
+		if (cf_strlist_take(out, copy) < 0)
+			return -1;
+		last = name;
+		last_len = len;
+	}
+	cf_strlist_sort(out);
+	return 0;
+}
+
+static int git_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags)
+{
+	const entry *self = find_entry(s, dir);
+	if (self) {
+		cf_diags_add(diags, CF_SEV_ERROR, dir, 0, 0, "source/special",
+			     "not a directory: a case is a directory of files");
+		return 0;
+	}
+	size_t b, e;
+	if (dir_range(s, dir, &b, &e) < 0)
+		return -1;
+	size_t skip = strlen(dir) + 1;
+	for (size_t i = b; i < e; i++) {
+		const entry *en = &s->entries[i];
+		const char *slash = strrchr(en->path, '/');
+		if (en->conflicted) {
+			cf_diag *d =
+			    cf_diags_add(diags, CF_SEV_ERROR, en->path, 0, 0, "source/conflict",
+					 "unmerged: the %s holds the file's conflicting "
+					 "versions, not one file (not read)",
+					 s->name);
+			cf_diag_hint(diags, d,
+				     "resolve the conflict in the file, then `git add` it");
+		} else if (en->mode == GIT_FILEMODE_LINK) {
+			cf_diag *d = cf_diags_add(
+			    diags, CF_SEV_ERROR, en->path, 0, 0, "source/symlink",
+			    "a symbolic link (not read): case files are regular files");
+			cf_diag_hint(diags, d, "replace the link with the file itself");
+		} else if (en->mode != GIT_FILEMODE_BLOB &&
+			   en->mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
+			cf_diags_add(diags, CF_SEV_ERROR, en->path, 0, 0, "source/special",
+				     "not a regular file (a submodule?): not read");
+		} else if (!name_is_text(slash ? slash + 1 : en->path)) {
+			cf_diags_add(
+			    diags, CF_SEV_ERROR, dir, 0, 0, "source/name",
+			    "a file whose name is not UTF-8 text or holds control characters "
+			    "(not read)");
+		} else if (cf_strlist_add(out, en->path + skip) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int git_exists(const cf_source *s, const char *path)
+{
+	if (find_entry(s, path))
+		return 1;
+	size_t b, e;
+	return dir_range(s, path, &b, &e) == 0 && e > b;
+}
+
+/* Copies a blob of the index or the commit into the arena, NUL-terminated. */
+static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *arena, char **data,
+			 size_t *len, cf_diags *diags)
+{
+	const entry *en = find_entry(s, path);
+	if (!en || en->conflicted) {
+		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read",
+			     "cannot read: not in the %s", s->name);
+		return -1;
+	}
+	pthread_mutex_lock(&s->lock);
+	git_odb_object *obj = NULL;
+	int rc = 0;
+	if (git_odb_read(&obj, s->odb, &en->oid) < 0) {
+		const git_error *e = git_error_last();
+		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read",
+			     "cannot read from the %s: %s", s->name,
+			     e && e->message ? e->message : "unknown error");
+		rc = -1;
+	} else if (git_odb_object_size(obj) > cap) {
+		*len = git_odb_object_size(obj);
+		rc = -2;
+	} else {
+		*len = git_odb_object_size(obj);
+		*data = cf_arena_alloc(arena, *len + 1);
+		if (*data)
+			memcpy(*data, git_odb_object_data(obj), *len);
+		else
+			rc = -1;
+	}
+	git_odb_object_free(obj);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- what the staged change touches ---- */
+
+/* The id git would give the tree of the entries [b, e), which all start with the same
+ * directory prefix of length skip: git_odb_hash over the tree object built as git builds it
+ * (its entries in the index's order, which is git's tree order).  Nothing is written.  1
+ * when an entry is unmerged (no tree can be made), -1 when memory ran out. */
+static int hash_tree(git_oid *out, const cf_source *s, size_t b, size_t e, size_t skip)
+{
+	cf_buf tree = CF_BUF_INIT;
+	int rc = 0;
+	for (size_t i = b; i < e && rc == 0;) {
+		const entry *en = &s->entries[i];
+		const char *name = en->path + skip;
+		const char *slash = strchr(name, '/');
+		if (en->conflicted) {
+			rc = 1;
+		} else if (!slash) {
+			cf_buf_printf(&tree, "%o %s", en->mode, name);
+			cf_buf_putc(&tree, '\0');
+			cf_buf_put(&tree, en->oid.id, GIT_OID_RAWSZ);
+			i++;
+		} else {
+			size_t len = (size_t)(slash - name), j = i + 1;
+			while (j < e && strncmp(s->entries[j].path + skip, name, len + 1) == 0)
+				j++;
+			git_oid sub;
+			rc = hash_tree(&sub, s, i, j, skip + len + 1);
+			cf_buf_printf(&tree, "40000 %.*s", (int)len, name);
+			cf_buf_putc(&tree, '\0');
+			cf_buf_put(&tree, sub.id, GIT_OID_RAWSZ);
+			i = j;
+		}
+	}
+	if (rc == 0 && cf_buf_oom(&tree))
+		rc = -1;
+	if (rc == 0 && git_odb_hash(out, tree.ptr ? tree.ptr : "", tree.len, GIT_OBJECT_TREE) < 0)
+		rc = -1;
+	cf_buf_free(&tree);
+	return rc;
+}
+
+/* Whether the staged directory dir differs from HEAD's entry for it (NULL: HEAD has none). */
+static int dir_changed(const cf_source *s, const char *dir, const git_tree_entry *head)
+{
+	size_t b, e;
+	if (dir_range(s, dir, &b, &e) < 0)
+		return -1;
+	if (b == e)
+		return head != NULL; /* gone, or never there */
+	if (!head || git_tree_entry_type(head) != GIT_OBJECT_TREE)
+		return 1;
+	git_oid staged;
+	int rc = hash_tree(&staged, s, b, e, strlen(dir) + 1);
+	if (rc < 0)
+		return -1;
+	return rc == 1 || !git_oid_equal(&staged, git_tree_entry_id(head));
+}
+
+/* Whether the staged .casefile/config.yaml or .casefile/schemas/ differ from HEAD's. */
+static int rules_differ(const cf_source *s, git_tree *head)
+{
+	git_tree_entry *cfg = NULL, *schemas = NULL;
+	int rc = -1;
+	int a = git_tree_entry_bypath(&cfg, head, ".casefile/config.yaml");
+	int b = git_tree_entry_bypath(&schemas, head, ".casefile/schemas");
+	if ((a < 0 && a != GIT_ENOTFOUND) || (b < 0 && b != GIT_ENOTFOUND))
+		goto out;
+	const entry *now = find_entry(s, ".casefile/config.yaml");
+	if (!now != !cfg ||
+	    (now && (now->conflicted || !git_oid_equal(&now->oid, git_tree_entry_id(cfg))))) {
+		rc = 1;
+		goto out;
+	}
+	rc = dir_changed(s, ".casefile/schemas", schemas);
+out:
+	git_tree_entry_free(cfg);
+	git_tree_entry_free(schemas);
+	return rc;
+}
+
+static int count_blobs(const char *root, const git_tree_entry *e, void *payload)
+{
+	(void)root;
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		++*(size_t *)payload;
+	return 0;
+}
+
+/* Decrypts one blob of the object store into the arena; NULL when it is not a blob this
+ * clone holds the key of, or does not verify. */
+static const char *open_blob(cf_source *s, const git_oid *oid, cf_arena *arena, size_t *len,
+			     unsigned char id[CF_KEYID_BYTES])
+{
+	git_odb_object *obj = NULL;
+	char *plain = NULL;
+	if (git_odb_read(&obj, s->odb, oid) < 0)
+		return NULL;
+	const void *data = git_odb_object_data(obj);
+	size_t n = git_odb_object_size(obj);
+	if (cf_crypt_is_blob(data, n) && cf_crypt_blob_keyid(id, data, n) == 0 &&
+	    cf_keyring_find(s->ring, id) &&
+	    cf_crypt_decrypt(&plain, len, arena, s->ring, data, n, "", NULL) < 0)
+		plain = NULL;
+	git_odb_object_free(obj);
+	return plain;
+}
+
+/* A case directory whose staged files differ from HEAD's only by their encryption: the same
+ * files, each decrypting (with keys this clone holds) to the plaintext HEAD's does, under a
+ * different key.  Anything else -- a file added or removed, a key not held, one plaintext
+ * that differs -- is a change. */
+static int reencrypted_only(cf_source *s, const char *dir, const git_tree_entry *was)
+{
+	size_t b, e, n_head = 0;
+	git_tree *tree = NULL;
+	cf_arena *arena = NULL;
+	int same = 0;
+	if (!was || git_tree_entry_type(was) != GIT_OBJECT_TREE || dir_range(s, dir, &b, &e) < 0 ||
+	    git_tree_lookup(&tree, s->repo, git_tree_entry_id(was)) < 0 ||
+	    git_tree_walk(tree, GIT_TREEWALK_PRE, count_blobs, &n_head) < 0 || n_head != e - b ||
+	    cf_arena_new(&arena, 1) < 0)
+		goto out;
+	size_t skip = strlen(dir) + 1;
+	same = 1;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = b; i < e && same; i++) {
+		const entry *en = &s->entries[i];
+		git_tree_entry *old = NULL;
+		if (en->conflicted || git_tree_entry_bypath(&old, tree, en->path + skip) < 0) {
+			same = 0;
+			continue;
+		}
+		if (!git_oid_equal(&en->oid, git_tree_entry_id(old))) {
+			unsigned char id_now[CF_KEYID_BYTES], id_was[CF_KEYID_BYTES];
+			size_t len_now = 0, len_was = 0;
+			const char *now = open_blob(s, &en->oid, arena, &len_now, id_now);
+			const char *then =
+			    open_blob(s, git_tree_entry_id(old), arena, &len_was, id_was);
+			same = now && then && len_now == len_was &&
+			       memcmp(now, then, len_now) == 0 &&
+			       memcmp(id_now, id_was, CF_KEYID_BYTES) != 0;
+			cf_arena_reset(arena);
+		}
+		git_tree_entry_free(old);
+	}
+	pthread_mutex_unlock(&s->lock);
+out:
+	cf_arena_free(arena);
+	git_tree_free(tree);
+	return same;
+}
+
+int cf_source_staged_changes(cf_source *s, cf_strlist *cases, cf_strlist *files, int *everything,
+			     cf_diags *diags)
+{
+	*everything = 0;
+	if (s->kind != INDEX)
+		return -1;
+	int unborn = git_repository_head_unborn(s->repo);
+	if (unborn == 1) {
+		*everything = 1; /* the first commit: everything in it is new */
+		return 0;
+	}
+	git_object *obj = NULL;
+	git_tree *head = NULL, *cases_tree = NULL;
+	git_tree_entry *config = NULL, *cases_entry = NULL;
+	int rc = -1;
+	if (unborn < 0 || git_revparse_single(&obj, s->repo, "HEAD^{tree}") < 0) {
+		git_failed(diags, "HEAD");
+		goto out;
+	}
+	head = (git_tree *)obj;
+	obj = NULL;
+	/* The rules: the configuration and the repository's own schemas.  Members, keys and
+	 * access.yaml change who may read, not what is valid. */
+	int missing = git_tree_entry_bypath(&config, head, ".casefile");
+	if (missing < 0 && missing != GIT_ENOTFOUND)
+		goto failed;
+	int keys_changed = dir_changed(s, ".casefile", config);
+	int rules_changed = keys_changed > 0 ? rules_differ(s, head) : keys_changed;
+	if (rules_changed < 0)
+		goto out;
+	if (rules_changed) {
+		*everything = 1;
+		rc = 0;
+		goto out;
+	}
+	missing = git_tree_entry_bypath(&cases_entry, head, CF_CASES_PREFIX);
+	if (missing < 0 && missing != GIT_ENOTFOUND)
+		goto failed;
+	if (cases_entry && git_tree_entry_type(cases_entry) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&cases_tree, s->repo, git_tree_entry_id(cases_entry)) < 0)
+		goto failed;
+
+	size_t b, e;
+	if (dir_range(s, CF_CASES_PREFIX, &b, &e) < 0)
+		goto out;
+	size_t skip = strlen(CF_CASES_PREFIX) + 1;
+	for (size_t i = b; i < e;) {
+		const entry *en = &s->entries[i];
+		const char *name = en->path + skip;
+		const char *slash = strchr(name, '/');
+		size_t len = slash ? (size_t)(slash - name) : strlen(name);
+		char *comp = cf_strndup(name, len);
+		if (!comp)
+			goto out;
+		const git_tree_entry *was =
+		    cases_tree ? git_tree_entry_byname(cases_tree, comp) : NULL;
+		size_t j = i + 1;
+		if (slash) {
+			while (j < e && strncmp(s->entries[j].path + skip, name, len + 1) == 0)
+				j++;
+			char *dir = cf_path_join(CF_CASES_PREFIX, comp);
+			int changed = dir ? dir_changed(s, dir, was) : -1;
+			/* A key rotation (`member remove`) re-encrypts cases it does not change. */
+			if (changed > 0 && keys_changed)
+				changed = !reencrypted_only(s, dir, was);
+			free(dir);
+			if (changed < 0 || (changed && cf_strlist_add(cases, comp) < 0)) {
+				free(comp);
+				goto out;
+			}
+		} else if (en->conflicted || !was || git_tree_entry_type(was) != GIT_OBJECT_BLOB ||
+			   !git_oid_equal(&en->oid, git_tree_entry_id(was)) ||
+			   (unsigned)git_tree_entry_filemode_raw(was) != en->mode) {
+			if (cf_strlist_add(files, en->path) < 0) {
+				free(comp);
+				goto out;
+			}
+		}
+		free(comp);
+		i = j;
+	}
+	rc = 0;
+	goto out;
+failed:
+	git_failed(diags, "HEAD");
+out:
+	git_tree_entry_free(config);
+	git_tree_entry_free(cases_entry);
+	git_tree_free(cases_tree);
+	git_tree_free(head);
+	git_object_free(obj);
+	return rc;
+}
+
+/* The root .gitattributes entry of a commit's tree (NULL oid when it has none). */
+static int commit_attributes(git_oid *out, int *has, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int rc = -1;
+	*has = 0;
+	if (git_commit_lookup(&c, repo, commit) == 0 && git_commit_tree(&tree, c) == 0) {
+		int got = git_tree_entry_bypath(&e, tree, ".gitattributes");
+		if (got == 0) {
+			git_oid_cpy(out, git_tree_entry_id(e));
+			*has = 1;
+		}
+		rc = got == 0 || got == GIT_ENOTFOUND ? 0 : -1;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
+int cf_source_attributes_changed(cf_source *s)
+{
+	if (s->kind == WORKDIR)
+		return 1;
+	git_oid base, mine;
+	int has_base = 0, has_mine = 0;
+	if (s->kind == INDEX) {
+		const entry *e = find_entry(s, ".gitattributes");
+		if (e) {
+			git_oid_cpy(&mine, &e->oid);
+			has_mine = 1;
+		}
+		git_oid head;
+		int unborn = git_repository_head_unborn(s->repo);
+		if (unborn != 0 || git_reference_name_to_id(&head, s->repo, "HEAD") < 0)
+			return 1;
+		if (commit_attributes(&base, &has_base, s->repo, &head) < 0)
+			return -1;
+	} else {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, s->repo, &s->commit) < 0)
+			return -1;
+		unsigned parents = git_commit_parentcount(c);
+		git_oid parent;
+		if (parents)
+			git_oid_cpy(&parent, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		if (parents == 0)
+			return 1;
+		if (commit_attributes(&mine, &has_mine, s->repo, &s->commit) < 0 ||
+		    commit_attributes(&base, &has_base, s->repo, &parent) < 0)
+			return -1;
+	}
+	return has_mine != has_base || (has_mine && !git_oid_equal(&mine, &base));
 }
 
 void cf_source_set_keyring(cf_source *s, const cf_keyring *ring)
@@ -257,26 +928,54 @@ static int decrypt_read(const cf_source *s, const char *path, size_t max, cf_are
 	return 0;
 }
 
-int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
-		   size_t *len, cf_diags *diags)
+/* A file of the index or a commit under cases/ must be ciphertext, whatever git's
+ * configuration did when it was added: plaintext is crypt/plaintext, and a blob this clone
+ * holds no key for must at least look like ciphertext (lib/guard). */
+static int guard_read(const cf_source *s, const char *path, size_t max, cf_arena *arena,
+		      char **data, size_t *len, cf_diags *diags)
+{
+	unsigned char id[CF_KEYID_BYTES];
+	int held = cf_crypt_is_blob(*data, *len) && cf_crypt_blob_keyid(id, *data, *len) == 0 &&
+		   cf_keyring_find(s->ring, id);
+	if (held)
+		return decrypt_read(s, path, max, arena, data, len, diags);
+	/* Never decrypts without a ring, so it needs no arena. */
+	int rc = cf_guard_blob(path, *data, *len, NULL, NULL, diags);
+	if (rc < 0)
+		return -1;
+	return CF_SOURCE_LOCKED;
+}
+
+static int workdir_read(cf_source *s, const char *path, size_t cap, cf_arena *arena, char **data,
+			size_t *len, cf_diags *diags)
 {
 	char *p = abs_path(s, path);
 	if (!p)
 		return -1;
-	/* A blob is its plaintext and CF_CRYPT_OVERHEAD bytes more: max bounds the plaintext. */
-	size_t cap = max > SIZE_MAX - CF_CRYPT_OVERHEAD ? max : max + CF_CRYPT_OVERHEAD;
 	int rc = cf_read_file_arena(data, len, arena, p, cap);
 	int e = errno;
 	free(p);
+	if (rc == -1)
+		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read", "cannot read: %s",
+			     strerror(e));
+	return rc;
+}
+
+int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
+		   size_t *len, cf_diags *diags)
+{
+	/* A blob is its plaintext and CF_CRYPT_OVERHEAD bytes more: max bounds the plaintext. */
+	size_t cap = max > SIZE_MAX - CF_CRYPT_OVERHEAD ? max : max + CF_CRYPT_OVERHEAD;
+	int rc = s->kind == WORKDIR ? workdir_read(s, path, cap, arena, data, len, diags)
+				    : git_read_blob(s, path, cap, arena, data, len, diags);
 	if (rc == -2) {
 		cf_doc_report_too_large(diags, path, *len, max);
 		return -2;
 	}
-	if (rc < 0) {
-		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read", "cannot read: %s",
-			     strerror(e));
+	if (rc < 0)
 		return -1;
-	}
+	if (s->kind != WORKDIR && cf_protect_is_encrypted_path(path))
+		return guard_read(s, path, max, arena, data, len, diags);
 	if (*len >= CF_CRYPT_MAGIC_BYTES &&
 	    memcmp(*data, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) == 0)
 		return decrypt_read(s, path, max, arena, data, len, diags);
@@ -346,6 +1045,17 @@ void cf_source_free(cf_source *s)
 {
 	if (!s)
 		return;
+	if (s->kind != WORKDIR) {
+		free(s->entries);
+		cf_arena_free(s->paths);
+		git_index_free(s->index);
+		git_odb_free(s->odb);
+		git_repository_free(s->repo);
+		git_libgit2_shutdown();
+		if (s->has_lock)
+			pthread_mutex_destroy(&s->lock);
+	}
+	free(s->name);
 	free(s->root);
 	free(s->real_root);
 	free(s);

@@ -1,13 +1,19 @@
-/* lib/source: where the bytes of a case repository come from.  The working tree now; the git
- * index (`check --staged`) and a commit (`check --rev`) give the same interface, so every
- * check is written once.  Paths are relative to the repository root, '/'-separated.
+/* lib/source: where the bytes of a case repository come from (DESIGN.md §7): the working tree,
+ * the git index (`check --staged`, the pre-commit hook: exactly what will be committed, even
+ * when the working tree differs) or a commit (`check --rev`, the pre-push hook).  All three
+ * give the same interface, so every check is written once.  Paths are relative to the
+ * repository root, '/'-separated.
  *
  * Files that are casefile blobs (DESIGN.md §6: a clone whose working tree still holds
  * ciphertext, the index, a commit) are decrypted here with the source's keyring, into the
- * caller's secure arena, so no check ever sees ciphertext. */
+ * caller's secure arena, so no check ever sees ciphertext.  libgit2 runs no filters: the
+ * index and commits hold the blobs as git stores them, and they are decrypted here, in
+ * process.  A file under cases/ that the index or a commit holds in plaintext is
+ * crypt/plaintext (lib/guard), whatever git's configuration is. */
 #ifndef CF_SOURCE_H
 #define CF_SOURCE_H
 
+#include <git2.h>
 #include <stddef.h>
 
 #include "arena.h"
@@ -20,14 +26,39 @@ typedef struct cf_source cf_source;
 
 /* The working tree at root (an absolute path). */
 int cf_source_open_workdir(cf_source **out, const char *root);
-/* A short name for messages: "working tree", "index", "HEAD". */
+/* The index of the git working tree at root (an absolute path): its stage-0 entries; an
+ * unmerged path is listed and reported (source/conflict) when read, `git add -N` entries are
+ * left out.  -1 with a source/read diagnostic when there is no repository or index.  Needs
+ * nothing set up: it calls git_libgit2_init (and cf_source_free its shutdown). */
+int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags);
+/* The files of the commit rev names ("HEAD", a branch, an id) in the repository at root. */
+int cf_source_open_rev(cf_source **out, const char *root, const char *rev, cf_diags *diags);
+/* A short name for messages: "working tree", "index", "commit 1a2b3c4d5e6f". */
 const char *cf_source_name(const cf_source *s);
+/* The repository of an index or commit source (NULL for the working tree); the source's. */
+git_repository *cf_source_git_repository(const cf_source *s);
+/* What committing the index (s, from cf_source_open_index) would change under cases/ and
+ * .casefile/, compared with HEAD, without reading a file: the staged trees are hashed as git
+ * would hash them and compared with HEAD's.  Adds to cases the ids of the case directories
+ * added, modified or renamed into (a deleted case has nothing left to check) and to files
+ * the paths of files directly under cases/ that are new or changed.  *everything is set when
+ * there is no HEAD yet or .casefile/ changed (the rules themselves changed: every case must
+ * be checked).  -1 with a source/read diagnostic when HEAD cannot be read, or memory ran
+ * out. */
+int cf_source_staged_changes(cf_source *s, cf_strlist *cases, cf_strlist *files, int *everything,
+			     cf_diags *diags);
 /* The names of the directories directly under dir (sorted); 0 when dir does not exist. */
 int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
 /* The files under dir, recursively, as paths relative to dir (sorted).  Anything that is
  * not a regular file or a directory (a symbolic link above all: it could lead outside the
  * repository) is reported as source/symlink or source/special and left out. */
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
+/* Whether the root .gitattributes of an index or commit source differs from the one before
+ * it (HEAD for the index, the first parent for a commit): 1 (also when there is nothing
+ * before it, and always for the working tree), 0, or -1 when git cannot say.  Only the root
+ * file decides how cases/ is stored: one below cases/ is itself a file under cases/, so it
+ * is ciphertext git cannot read, or plaintext the guard refuses. */
+int cf_source_attributes_changed(cf_source *s);
 /* The keys that decrypt the files read (the caller's: it must outlive the source; NULL, the
  * default, holds none).  Set it before reading; reads may then run on many threads. */
 void cf_source_set_keyring(cf_source *s, const cf_keyring *ring);
