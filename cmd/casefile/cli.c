@@ -70,23 +70,37 @@ int cli_write_stdout(const cf_buf *b)
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
-int cli_open_repo(cf_repo **out, const cf_cli *cli)
+int cli_find_root(char **root)
 {
-	char *root = NULL;
-	*out = NULL;
-	if (cf_repo_discover(&root, ".") < 0) {
+	*root = NULL;
+	if (cf_repo_discover(root, ".") < 0) {
 		fprintf(stderr, "casefile: not a case repository (no %s here or above)\n",
 			CF_CONFIG_PATH);
 		fprintf(stderr,
 			"  hint: run casefile in a case repository, or name one with -C DIR\n");
 		return CF_EXIT_USAGE;
 	}
+	return 0;
+}
+
+int cli_open_repo(cf_repo **out, const cf_cli *cli)
+{
+	char *root = NULL;
+	*out = NULL;
+	int rc = cli_find_root(&root);
+	if (rc == 0)
+		rc = cli_open_repo_at(out, cli, root, NULL);
+	free(root);
+	return rc;
+}
+
+int cli_open_repo_at(cf_repo **out, const cf_cli *cli, const char *root, cf_source *src)
+{
 	cf_diags diags = CF_DIAGS_INIT;
-	int rc = cf_repo_open(out, root, cli->schema_dirs, cli->n_schema_dirs, &diags);
+	int rc = cf_repo_open_source(out, root, src, cli->schema_dirs, cli->n_schema_dirs, &diags);
 	cf_diags_sort(&diags);
 	cli_print_diags(stderr, &diags);
 	cf_diags_free(&diags);
-	free(root);
 	if (rc < 0) {
 		fprintf(stderr, "casefile: the repository's configuration is wrong (see above)\n");
 		return CF_EXIT_USAGE;

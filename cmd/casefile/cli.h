@@ -8,6 +8,8 @@
 #include "calendar.h"
 #include "diag.h"
 #include "repo.h"
+#include "source.h"
+#include "strlist.h"
 
 #define CF_VERSION "0.1.0"
 
@@ -36,6 +38,9 @@ int cmd_clean(int argc, char **argv, const cf_cli *cli);
 int cmd_smudge(int argc, char **argv, const cf_cli *cli);
 int cmd_textconv(int argc, char **argv, const cf_cli *cli);
 int cmd_merge(int argc, char **argv, const cf_cli *cli);
+int cmd_hook(int argc, char **argv, const cf_cli *cli);
+int cmd_hooks(int argc, char **argv, const cf_cli *cli);
+int cmd_doctor(int argc, char **argv, const cf_cli *cli);
 int cmd_ready(int argc, char **argv, const cf_cli *cli);
 int cmd_new(int argc, char **argv, const cf_cli *cli);
 int cmd_show(int argc, char **argv, const cf_cli *cli);
@@ -46,6 +51,24 @@ int cmd_workdays(int argc, char **argv, const cf_cli *cli);
 /* Finds and opens the case repository at or above the current directory.  Prints what is
  * wrong and returns CF_EXIT_USAGE, or 0. */
 int cli_open_repo(cf_repo **out, const cf_cli *cli);
+/* The two halves of it: finding the root (malloc'd) and opening the repository there, its
+ * .casefile/ read from src (the index or a commit) when src is not NULL. */
+int cli_find_root(char **root);
+int cli_open_repo_at(cf_repo **out, const cf_cli *cli, const char *root, cf_source *src);
+
+/* What `casefile check` reads (DESIGN.md §7). */
+enum { CLI_FROM_WORKDIR, CLI_FROM_INDEX, CLI_FROM_REV };
+typedef struct cli_check_opts {
+	int from;
+	const char *rev;	 /* CLI_FROM_REV */
+	int all;		 /* CLI_FROM_INDEX: every case, not only those the change touches */
+	const char *as_of;	 /* or NULL: today */
+	const cf_strlist *named; /* cases named (ids or paths); none: all, or those touched */
+} cli_check_opts;
+/* Runs the checks of `casefile check`: the diagnostics, sorted, into diags, the number of
+ * cases checked into *checked.  Returns the exit code (DESIGN.md §5); problems that stop
+ * it before any case is read (CF_EXIT_USAGE, CF_EXIT_KEY) are printed on stderr. */
+int cli_check(const cf_cli *cli, const cli_check_opts *o, cf_diags *diags, size_t *checked);
 /* The repository's calendar when inside one, else the installed England & Wales calendar.
  * Prints what is wrong and returns an exit code, or 0. */
 int cli_load_calendar(cf_calendar **out, const cf_cli *cli);
