@@ -3,8 +3,6 @@
  * key, the creator as the first member, git's filter, diff and merge configuration, and the
  * hooks (DESIGN.md §6).  Everything it finds already set up it leaves as it is, and says so. */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +13,12 @@
 #include "cli.h"
 #include "clone.h"
 #include "fs.h"
+#include "hooks.h"
 #include "keys.h"
 #include "source.h"
 #include "strlist.h"
 
 #define ATTR_LINE "cases/** filter=casefile diff=casefile merge=casefile"
-#define HOOK_MARK "# casefile: chained hook"
 #define PARTNERSHIP_MAX 200
 #define COPY_MAX ((size_t)16 * 1024 * 1024)
 
@@ -37,8 +35,9 @@ static const char usage_text[] =
     "                           --member, else $USER, with the repository key sealed to you\n"
     "  git configuration        the casefile filter (which encrypts cases/), the diff text\n"
     "                           conversion and the merge driver, running this casefile\n"
-    "  hooks                    the installed hooks; a hook already there is kept, as\n"
-    "                           NAME.local, and still runs\n"
+    "  hooks                    pre-commit and pre-push, which keep plaintext case files\n"
+    "                           out of git (as `casefile hooks install`); a hook already\n"
+    "                           there is kept, as NAME.local, and still runs\n"
     "and stages .casefile/ and .gitattributes for your first commit. Running it again\n"
     "changes nothing and says what is already set up.\n"
     "\n"
@@ -71,61 +70,6 @@ static void say(report *r, int changed, const char *fmt, ...)
 	va_end(ap);
 	cf_buf_putc(&r->lines, '\n');
 	r->changed |= changed == DONE;
-}
-
-static char *self_exe(void)
-{
-	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len <= 0)
-		return NULL;
-	exe[len] = '\0';
-	return cf_strdup(exe);
-}
-
-/* DIR/NAME in the first data directory that has it: $CASEFILE_DATADIR, share/casefile beside
- * the program, the source tree ($CF_SRCDIR, then the one it was built from). */
-static char *find_data(const char *name, const char *exe, int need_files)
-{
-	const char *env = getenv("CASEFILE_DATADIR");
-	const char *src = getenv("CF_SRCDIR");
-	char *bases[4] = {NULL, NULL, NULL, NULL};
-	if (env && *env)
-		bases[0] = cf_strdup(env);
-	if (exe) {
-		char *copy = cf_strdup(exe);
-		if (copy)
-			bases[1] = cf_path_join(dirname(copy), "../share/casefile");
-		free(copy);
-	}
-	if (src && *src)
-		bases[2] = cf_strdup(src);
-	bases[3] = cf_strdup(CF_SRCDIR);
-	char *found = NULL;
-	for (size_t i = 0; i < 4 && !found; i++) {
-		char *p = bases[i] ? cf_path_join(bases[i], name) : NULL;
-		cf_strlist in = CF_STRLIST_INIT;
-		if (p && cf_is_dir(p) &&
-		    (!need_files || (cli_list_names(&in, p, "") == 0 && in.n > 0)))
-			found = p;
-		else
-			free(p);
-		cf_strlist_free(&in);
-	}
-	for (size_t i = 0; i < 4; i++)
-		free(bases[i]);
-	return found;
-}
-
-static int files_equal(const char *a, const char *b)
-{
-	cf_buf x = CF_BUF_INIT, y = CF_BUF_INIT;
-	int same = cf_read_file_buf(&x, a, COPY_MAX) == 0 &&
-		   cf_read_file_buf(&y, b, COPY_MAX) == 0 && x.len == y.len &&
-		   (x.len == 0 || memcmp(x.ptr, y.ptr, x.len) == 0);
-	cf_buf_free(&x);
-	cf_buf_free(&y);
-	return same;
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode)
@@ -506,148 +450,46 @@ static int step_git_config(report *r, const char *root, const char *exe)
 	return rc;
 }
 
-/* Hooks that read their input from stdin: the chain gives each hook a copy. */
-static int hook_reads_stdin(const char *name)
-{
-	static const char *const names[] = {
-	    "pre-push",	    "pre-receive",	     "post-receive",
-	    "post-rewrite", "reference-transaction", "proc-receive"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int write_chain(const char *path, const char *name)
-{
-	cf_buf b = CF_BUF_INIT;
-	cf_buf_printf(&b,
-		      "#!/bin/sh\n" HOOK_MARK "\n"
-		      "# casefile init put casefile's %s hook in %s.casefile and the hook that\n"
-		      "# was here before in %s.local; both run, casefile's first.\n"
-		      "dir=$(dirname \"$0\")\n",
-		      name, name, name);
-	if (hook_reads_stdin(name))
-		cf_buf_printf(&b,
-			      "input=$(mktemp) || exit 1\n"
-			      "cat >\"$input\"\n"
-			      "\"$dir/%s.casefile\" \"$@\" <\"$input\" || { s=$?; rm -f "
-			      "\"$input\"; exit $s; }\n"
-			      "\"$dir/%s.local\" \"$@\" <\"$input\"\n"
-			      "s=$?\n"
-			      "rm -f \"$input\"\n"
-			      "exit $s\n",
-			      name, name);
-	else
-		cf_buf_printf(&b,
-			      "\"$dir/%s.casefile\" \"$@\" || exit $?\n"
-			      "exec \"$dir/%s.local\" \"$@\"\n",
-			      name, name);
-	int rc = cf_buf_oom(&b) ? -1 : cf_write_file_atomic(path, b.ptr, b.len, 0755);
-	cf_buf_free(&b);
-	return rc;
-}
-
-static int is_chain(const char *path)
-{
-	cf_buf b = CF_BUF_INIT;
-	int yes = cf_read_file_buf(&b, path, COPY_MAX) == 0 && strstr(cf_buf_cstr(&b), HOOK_MARK);
-	cf_buf_free(&b);
-	return yes;
-}
-
-/* Installs one hook: alone, or chained before the hook already there. */
-static int install_hook(cf_buf *done, const char *src, const char *hooks, const char *name)
-{
-	char *target = cf_path_join(hooks, name);
-	cf_buf ours = CF_BUF_INIT, local = CF_BUF_INIT;
-	int rc = -1;
-	if (!target)
-		goto out;
-	cf_buf_printf(&ours, "%s.casefile", target);
-	cf_buf_printf(&local, "%s.local", target);
-	if (cf_buf_oom(&ours) || cf_buf_oom(&local))
-		goto out;
-	struct stat st;
-	if (lstat(target, &st) != 0) {
-		rc = copy_file(src, target, 0755) == 0 ? 1 : -1;
-		if (rc == 1)
-			cf_buf_printf(done, " %s", name);
-	} else if (S_ISREG(st.st_mode) && files_equal(src, target)) {
-		rc = 0;
-	} else if (S_ISREG(st.st_mode) && is_chain(target)) {
-		rc = 0;
-		if (!files_equal(src, ours.ptr)) {
-			rc = copy_file(src, ours.ptr, 0755) == 0 ? 1 : -1;
-			if (rc == 1)
-				cf_buf_printf(done, " %s (updated)", name);
-		}
-	} else if (access(local.ptr, F_OK) == 0) {
-		/* A hook of someone else's and a .local beside it: leave both alone. */
-		cf_buf_printf(done, " %s (NOT installed: %s and %s.local both exist)", name, name,
-			      name);
-		rc = 1;
-	} else if (rename(target, local.ptr) == 0) {
-		rc = copy_file(src, ours.ptr, 0755) == 0 && write_chain(target, name) == 0 ? 1 : -1;
-		if (rc == 1)
-			cf_buf_printf(done, " %s (the one there kept as %s.local, still run)", name,
-				      name);
-	}
-out:
-	cf_buf_free(&ours);
-	cf_buf_free(&local);
-	free(target);
-	return rc;
-}
-
+/* casefile's hooks (hooks.c installs them, as `casefile hooks install` does). */
 static int step_hooks(report *r, const char *root, const char *exe)
 {
-	char *src = find_data("hooks", exe, 1);
-	if (!src) {
-		say(r, NOTE, "hooks: none installed (no hook files come with this casefile yet)");
+	cli_hooks h;
+	int rc = cli_hooks_install(&h, root, exe, 0, 0, "init");
+	if (rc)
+		return rc;
+	if (h.no_src) {
+		say(r, NOTE,
+		    "hooks: none installed: casefile's hook files are missing (reinstall casefile, "
+		    "then run `casefile hooks install`)");
+		cli_hooks_free(&h);
 		return 0;
 	}
-	cf_buf hp = CF_BUF_INIT, done = CF_BUF_INIT;
-	cf_strlist names = CF_STRLIST_INIT;
-	int rc = 0;
-	if (cli_gitv(&hp, root, 1, "rev-parse", "--git-path", "hooks", (char *)NULL) != 0) {
-		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot find git's hooks");
-		goto out;
-	}
-	while (hp.len && hp.ptr[hp.len - 1] == '\n')
-		hp.ptr[--hp.len] = '\0';
-	char *hooks = hp.ptr[0] == '/' ? cf_strdup(hp.ptr) : cf_path_join(root, hp.ptr);
-	if (!hooks || (!cf_is_dir(hooks) && cf_mkdirs(hooks, 0755) < 0) ||
-	    cli_list_names(&names, src, "") < 0) {
-		free(hooks);
-		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot install the hooks");
-		goto out;
-	}
+	cf_buf done = CF_BUF_INIT;
 	size_t same = 0;
-	for (size_t i = 0; i < names.n && rc == 0; i++) {
-		char *f = cf_path_join(src, names.items[i]);
-		if (f && cf_is_file(f)) {
-			int h = install_hook(&done, f, hooks, names.items[i]);
-			if (h < 0)
-				rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
-						   "cannot install the %s hook: %s", names.items[i],
-						   strerror(errno));
-			else if (h == 0)
-				same++;
+	for (size_t i = 0; i < h.n; i++) {
+		cli_hook_state st = h.hooks[i].state;
+		if (st == CLI_HOOK_SAME) {
+			same++;
+		} else if (st == CLI_HOOK_BLOCKED || st == CLI_HOOK_MISSING) {
+			cf_buf why = CF_BUF_INIT;
+			cli_hooks_describe(&why, h.hooks[i].name, st);
+			say(r, NOTE, "hooks: %s%s", cf_buf_cstr(&why),
+			    st == CLI_HOOK_BLOCKED ? "; `casefile hooks install --help` says what "
+						     "--force does"
+						   : "");
+			cf_buf_free(&why);
+		} else {
+			cf_buf_putc(&done, ' ');
+			cli_hooks_describe(&done, h.hooks[i].name, st);
 		}
-		free(f);
 	}
-	free(hooks);
-	if (rc == 0 && done.len)
-		say(r, 1, "hooks installed:%s", done.ptr);
-	else if (rc == 0)
-		say(r, 0, "hooks (%zu)", same);
-out:
-	cf_strlist_free(&names);
-	cf_buf_free(&hp);
+	if (done.len)
+		say(r, DONE, "hooks installed:%s", done.ptr);
+	else if (same)
+		say(r, ALREADY, "hooks (%zu)", same);
 	cf_buf_free(&done);
-	free(src);
-	return rc;
+	cli_hooks_free(&h);
+	return 0;
 }
 
 /* Case files git already holds in plaintext (a repository adopted after it kept cases
@@ -803,7 +645,7 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 	cf_keyring *ring = NULL;
 	cf_strlist copied = CF_STRLIST_INIT;
 	char *root = NULL, *git_dir = NULL, *example_dir = NULL;
-	char *exe = self_exe();
+	char *exe = cli_self_exe();
 	int rc = 0;
 	if (!exe) {
 		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
@@ -821,7 +663,7 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 				   strerror(errno));
 		goto out;
 	}
-	if (example && !(example_dir = find_data("example-repo", exe, 0))) {
+	if (example && !(example_dir = cli_find_data("example-repo", exe, 0))) {
 		rc = cli_key_error("init", CF_EXIT_USAGE, NULL,
 				   "set CASEFILE_DATADIR to a directory holding example-repo/",
 				   "cannot find the example repository");

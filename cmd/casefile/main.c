@@ -23,6 +23,7 @@ static const command commands[] = {
     {"check", cmd_check, "validate the case files (all cases, or those named)"},
     {"explain", cmd_explain, "what a rule checks, why, how to fix it, and its source"},
     {"init", cmd_init, "make a case repository, or set up a clone: config, key, filter, hooks"},
+    {"hooks", cmd_hooks, "hooks install: the git hooks that keep plaintext out of git"},
     {"keygen", cmd_keygen, "make your member identity and print its public key"},
     {"key", cmd_key, "key export (a passphrase-protected backup of the keys), key public"},
     {"member", cmd_member, "member add, list, remove: who holds which key"},
@@ -37,6 +38,7 @@ static const command commands[] = {
     {"smudge", cmd_smudge, "decrypt one file from stdin for git (single-shot filter)"},
     {"textconv", cmd_textconv, "print a case file as plaintext to key holders (git diff)"},
     {"merge", cmd_merge, "git's merge driver for encrypted case files"},
+    {"hook", cmd_hook, "what casefile's git hooks run: pre-commit, pre-push, pre-receive"},
     {"holidays", cmd_holidays, "the bank holidays of a year"},
     {"workdays", cmd_workdays, "working-day arithmetic: add N to a date, count between two"},
 };

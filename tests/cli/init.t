@@ -181,8 +181,11 @@ CASEFILE_DATADIR=$work/data run -C "$adopt" init
 ok_if "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (2)$" "$out"; } && echo 0 || echo 1)" \
 	"init again in the adopted repository: nothing changed, the hooks already there"
 run -C "$adopt" init
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  note: hooks: none installed" "$out" && [ "$(state "$adopt")" = "$before" ]; } && echo 0 || echo 1)" \
-	"without hook files to install: says so, and leaves the hooks alone"
+ok_if "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
+	grep -q "^casefile=$EXE$" "$adopt/.git/hooks/pre-commit.casefile" &&
+	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
+	cmp -s "$work/data/hooks/pre-push" "$adopt/.git/hooks/pre-push.local"; } && echo 0 || echo 1)" \
+	"with casefile's own hook files: pre-commit.casefile updated to run this casefile, the other pre-push kept"
 
 mkdir -p "$adopt/sub"
 run init "$adopt/sub" --partnership P

@@ -114,7 +114,8 @@ as alice init "$repo" --partnership "Northdale" --example
 cp -R "$repo/cases/2026-004" "$repo/cases/2026-003"
 sed -i 's/2026-004/2026-003/' "$repo/cases/2026-003/case.yaml"
 git -C "$repo" add cases >/dev/null 2>&1
-git -C "$repo" commit -q -m "the cases" >/dev/null 2>&1
+# The example's cases carry deliberate errors, which the pre-commit hook refuses.
+git -C "$repo" commit -q --no-verify -m "the cases" >/dev/null 2>&1
 repokey=$(sed -n 's/^repository_key: //p' "$repo/.casefile/access.yaml")
 ok_if "$( { [ -n "$repokey" ] && [ "$(blob_key "$repo" HEAD:cases/2026-003/case.yaml)" = "$repokey" ]; } && echo 0 || echo 1)" \
 	"a repository whose cases are encrypted with the repository key ($repokey)"

@@ -1,0 +1,285 @@
+/* casefile hook pre-commit|pre-push|pre-receive: what runs inside the git hooks that
+ * `casefile hooks install` writes (DESIGN.md §6-7, issue 5).
+ *
+ *   pre-commit   `check --staged`: the cases the commit touches, and every file it adds under
+ *                cases/ encrypted.  Errors refuse the commit; warnings (deadlines among them)
+ *                are shown and never block.
+ *   pre-push     every blob under cases/ in the commits being pushed is ciphertext (lib/guard,
+ *                with this clone's keys: a blob it holds the key of must verify), and `check
+ *                --rev` of each pushed tip has no errors.  `git commit --no-verify` skips
+ *                pre-commit; it does not get plaintext past this.
+ *   pre-receive  on a shared bare repository, which holds no key: every blob under cases/ in
+ *                the pushed commits is well-formed ciphertext, or the push is refused.
+ *
+ * Each fails closed: when it cannot tell (a repository it cannot read, out of memory), it
+ * refuses, and says why. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "guard.h"
+#include "source.h"
+#include "strlist.h"
+
+static const char usage_text[] =
+    "usage: casefile hook pre-commit\n"
+    "       casefile hook pre-push REMOTE URL   < lines from git\n"
+    "       casefile hook pre-receive           < lines from git\n"
+    "\n"
+    "What casefile's git hooks run; git calls them (`casefile hooks install` sets them up),\n"
+    "you need not.  pre-commit refuses a commit whose staged case files have errors or are\n"
+    "not encrypted; pre-push refuses to push a commit holding a case file in plaintext, or\n"
+    "whose cases have errors; pre-receive, on a shared bare repository, refuses a push\n"
+    "holding a case file in plaintext.\n"
+    "\n"
+    "Exit codes: 0 go ahead, 1 refused.\n";
+
+static const char no_verify_text[] =
+    "`git commit --no-verify` skips this check, but a case file in plaintext is still\n"
+    "refused by the pre-push hook and by the shared repository's pre-receive hook.\n";
+
+static void print_refusal(const char *what, const cf_diags *d, const char *again)
+{
+	cf_buf b = CF_BUF_INIT;
+	cf_buf_printf(&b, "casefile: %s refused: ", what);
+	cf_diags_format_counts(&b, d);
+	cf_buf_puts(&b, "\n\n");
+	for (size_t i = 0; i < d->len; i++)
+		cf_diag_format_text(&b, &d->items[i]);
+	if (again)
+		cf_buf_printf(&b, "\nSee them again with: %s\n", again);
+	fputs(cf_buf_cstr(&b), stderr);
+	cf_buf_free(&b);
+}
+
+static int hook_pre_commit(const cf_cli *cli)
+{
+	cf_strlist none = CF_STRLIST_INIT;
+	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none};
+	cf_diags diags = CF_DIAGS_INIT;
+	size_t cases;
+	int rc = cli_check(cli, &o, &diags, &cases);
+	if (rc == CF_EXIT_OK) {
+		if (diags.len) { /* warnings and notes: shown, never blocking */
+			cf_buf b = CF_BUF_INIT;
+			for (size_t i = 0; i < diags.len; i++)
+				cf_diag_format_text(&b, &diags.items[i]);
+			cf_buf_puts(&b, "casefile: commit checked: ");
+			cf_diags_format_counts(&b, &diags);
+			cf_buf_puts(&b, " (warnings do not stop a commit)\n");
+			fputs(cf_buf_cstr(&b), stderr);
+			cf_buf_free(&b);
+		}
+	} else if (rc == CF_EXIT_ERRORS) {
+		print_refusal("commit", &diags, "casefile check --staged");
+		fputs("Fix the files, `git add` them, and commit again.\n", stderr);
+		fputs(no_verify_text, stderr);
+	} else {
+		cli_print_diags(stderr, &diags);
+		fputs("casefile: commit refused: the staged files could not be checked (see "
+		      "above; `casefile doctor` looks for what is wrong with this clone)\n",
+		      stderr);
+		fputs(no_verify_text, stderr);
+	}
+	cf_diags_free(&diags);
+	return rc == CF_EXIT_OK ? 0 : 1;
+}
+
+static int is_zero_id(const char *hex)
+{
+	return strspn(hex, "0") == strlen(hex);
+}
+
+/* One line of git's hook input, split at blanks into up to 4 fields (in place). */
+static size_t split_fields(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(line, " \t\r\n", &save); t && n < max;
+	     t = strtok_r(NULL, " \t\r\n", &save))
+		f[n++] = t;
+	return n;
+}
+
+/* Reads git's lines from stdin: the new tips (field tip_field) and, for pre-push, what the
+ * remote has already (field hide_field, or none when < 0).  -1 on a malformed line. */
+static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t tip_field,
+			int hide_field)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, stdin) >= 0) {
+		char *f[4];
+		size_t n = split_fields(line, f, 4);
+		if (n == 0)
+			continue;
+		if (n != want) {
+			rc = -1;
+			break;
+		}
+		if (!is_zero_id(f[tip_field]) && !cf_strlist_contains(tips, f[tip_field]))
+			rc = cf_strlist_add(tips, f[tip_field]);
+		if (rc == 0 && hide_field >= 0 && !is_zero_id(f[hide_field]))
+			rc = cf_strlist_add(hides, f[hide_field]);
+	}
+	free(line);
+	return rc;
+}
+
+/* Every blob under cases/ of the commits in range: 0 all ciphertext, 1 not (printed), or
+ * -1 when it cannot tell (printed). */
+static int guard_range(git_repository *repo, const cf_guard_range *range, const cf_keyring *ring,
+		       const char *outcome)
+{
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = cf_guard_history(repo, range, ring, NULL, &diags);
+	cf_diags_sort(&diags);
+	if (rc == 1) {
+		print_refusal("push", &diags, NULL);
+		fprintf(
+		    stderr,
+		    "\nThese commits hold case files that are not encrypted.  %s\n"
+		    "`casefile doctor`, in the clone, says what is wrong with its set-up and how\n"
+		    "to commit the files again, encrypted.\n",
+		    outcome);
+	} else if (rc < 0) {
+		cli_print_diags(stderr, &diags);
+		fputs("casefile: push refused: the commits could not be read\n", stderr);
+	}
+	cf_diags_free(&diags);
+	return rc;
+}
+
+static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
+{
+	const char *remote = argc > 1 ? argv[1] : "";
+	cf_strlist tips = CF_STRLIST_INIT, hides = CF_STRLIST_INIT;
+	cf_keyring *ring = NULL;
+	git_repository *repo = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	cf_buf glob = CF_BUF_INIT;
+	char *root = NULL;
+	int refused = 1;
+	if (read_updates(&tips, &hides, 4, 1, 3) < 0) {
+		fputs("casefile: push refused: git's pre-push input is not what it should be\n",
+		      stderr);
+		goto out;
+	}
+	if (tips.n == 0) { /* only deletions */
+		refused = 0;
+		goto out;
+	}
+	if (cli_find_root(&root) != 0)
+		goto out;
+	if (cf_source_load_keyring(&ring, root, &diags) < 0 ||
+	    cf_guard_open(&repo, root, &diags) < 0) {
+		cli_print_diags(stderr, &diags);
+		fputs("casefile: push refused: the clone's keys or commits could not be read\n",
+		      stderr);
+		goto out;
+	}
+	/* What the remote has already was checked when it was pushed: a named remote's
+	 * tracking refs, and the ids git says the remote refs point at. */
+	int named = *remote && !strchr(remote, '/') && !strchr(remote, ':');
+	if (named)
+		cf_buf_printf(&glob, "refs/remotes/%s/*", remote);
+	cf_guard_range range = {
+	    (const char *const *)tips.items,  tips.n,  NULL,
+	    (const char *const *)hides.items, hides.n, named ? cf_buf_cstr(&glob) : NULL};
+	if (guard_range(repo, &range, ring, "Nothing was sent.") != 0)
+		goto out;
+
+	/* Each tip pushed: its cases checked as committed. */
+	int errors = 0;
+	for (size_t i = 0; i < tips.n; i++) {
+		cf_strlist none = CF_STRLIST_INIT;
+		cli_check_opts o = {CLI_FROM_REV, tips.items[i], 0, NULL, &none};
+		cf_diags d = CF_DIAGS_INIT;
+		size_t cases;
+		int rc = cli_check(cli, &o, &d, &cases);
+		if (rc != CF_EXIT_OK) {
+			cf_buf again = CF_BUF_INIT;
+			cf_buf_printf(&again, "casefile check --rev %.12s", tips.items[i]);
+			if (rc == CF_EXIT_ERRORS)
+				print_refusal("push", &d, cf_buf_cstr(&again));
+			else
+				cli_print_diags(stderr, &d);
+			fprintf(stderr, "(commit %.12s, pushed%s%s)\n", tips.items[i],
+				*remote ? " to " : "", remote);
+			cf_buf_free(&again);
+			errors = 1;
+		}
+		cf_diags_free(&d);
+	}
+	if (errors) {
+		fputs("Fix the files, commit, and push again.\n", stderr);
+		goto out;
+	}
+	refused = 0;
+out:
+	git_repository_free(repo);
+	if (repo)
+		git_libgit2_shutdown();
+	cf_keyring_free(ring);
+	cf_diags_free(&diags);
+	cf_strlist_free(&tips);
+	cf_strlist_free(&hides);
+	cf_buf_free(&glob);
+	free(root);
+	return refused;
+}
+
+static int hook_pre_receive(void)
+{
+	cf_strlist tips = CF_STRLIST_INIT, none = CF_STRLIST_INIT;
+	git_repository *repo = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int refused = 1;
+	if (read_updates(&tips, &none, 3, 1, -1) < 0) {
+		fputs("casefile: push refused: git's pre-receive input is not what it should be\n",
+		      stderr);
+		goto out;
+	}
+	if (tips.n == 0) {
+		refused = 0;
+		goto out;
+	}
+	/* The pushed objects are in git's quarantine until this hook agrees: open the
+	 * repository as git's environment describes it.  It holds no key: the guard can only
+	 * see whether each blob is well-formed ciphertext, and that is what it demands. */
+	if (cf_guard_open(&repo, NULL, &diags) < 0) {
+		cli_print_diags(stderr, &diags);
+		fputs("casefile: push refused: the pushed commits could not be read\n", stderr);
+		goto out;
+	}
+	/* Everything the repository's refs reach now was checked when it came. */
+	cf_guard_range range = {(const char *const *)tips.items, tips.n, NULL, NULL, 0, "refs/*"};
+	refused =
+	    guard_range(repo, &range, NULL,
+			"The shared repository refused them: it keeps nothing of this push.") != 0;
+out:
+	git_repository_free(repo);
+	if (repo)
+		git_libgit2_shutdown();
+	cf_diags_free(&diags);
+	cf_strlist_free(&tips);
+	cf_strlist_free(&none);
+	return refused;
+}
+
+int cmd_hook(int argc, char **argv, const cf_cli *cli)
+{
+	if (argc < 2 || cli_is_help(argv[1])) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CF_EXIT_USAGE : CF_EXIT_OK;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "pre-commit") == 0)
+		return hook_pre_commit(cli);
+	if (strcmp(name, "pre-push") == 0)
+		return hook_pre_push(argc - 1, argv + 1, cli);
+	if (strcmp(name, "pre-receive") == 0)
+		return hook_pre_receive();
+	return cli_usage("hook", "no hook '%s' (pre-commit, pre-push, pre-receive)", name);
+}
