@@ -24,6 +24,7 @@ static const command commands[] = {
     {"explain", cmd_explain, "what a rule checks, why, how to fix it, and its source"},
     {"init", cmd_init, "make a case repository, or set up a clone: config, key, filter, hooks"},
     {"hooks", cmd_hooks, "hooks install: the git hooks that keep plaintext out of git"},
+    {"doctor", cmd_doctor, "what is wrong with this clone's set-up, and how to fix it"},
     {"keygen", cmd_keygen, "make your member identity and print its public key"},
     {"key", cmd_key, "key export (a passphrase-protected backup of the keys), key public"},
     {"member", cmd_member, "member add, list, remove: who holds which key"},

@@ -1,0 +1,937 @@
+/* casefile doctor: what is wrong with a clone's set-up, each thing with how to fix it (issue
+ * 5).  Each check prints one line, "ok: NAME: ..." or "problem: NAME: ..." followed by
+ * "  fix: ..." lines, so a person can act on it and a test can find it by NAME:
+ *   git version   2.11 or newer, for the long-running filter protocol
+ *   filter        git's filter, diff and merge configuration running a casefile that exists
+ *   attributes    git's own view of cases/ (check-attr): filter, diff and merge casefile
+ *   hooks         pre-commit and pre-push (pre-receive in a bare repository), casefile's
+ *   key store     the clone's key files, readable by their owner only
+ *   identity      the member's identity file, readable by its owner only
+ *   history       no blob under cases/ in any commit that is not ciphertext (lib/guard)
+ *   working tree  cases/ checked out as plaintext where this clone holds the key
+ * In the shared bare repository it checks git's version, the pre-receive hook and the
+ * history (it holds no key). */
+#include <errno.h>
+#include <git2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "cli.h"
+#include "clone.h"
+#include "fs.h"
+#include "guard.h"
+#include "hooks.h"
+#include "keys.h"
+#include "source.h"
+#include "strlist.h"
+
+#define ATTR_LINE "cases/** filter=casefile diff=casefile merge=casefile"
+#define GIT_MIN_MAJOR 2
+#define GIT_MIN_MINOR 11
+#define COMMITS_SHOWN 20
+
+static const char usage_text[] =
+    "usage: casefile doctor\n"
+    "\n"
+    "Checks this clone's set-up and says what is wrong, and how to fix it, one line each:\n"
+    "  git version   2.11 or newer (casefile runs as git's long-running filter)\n"
+    "  filter        git's configuration runs casefile's filter, diff and merge driver,\n"
+    "                and the casefile it names is there\n"
+    "  attributes    git sends cases/ through casefile (.gitattributes, and nothing that\n"
+    "                overrides it such as .git/info/attributes)\n"
+    "  hooks         the pre-commit and pre-push hooks are casefile's and run a casefile\n"
+    "                that is there\n"
+    "  key store     the keys in .git/casefile/keys are readable by you only\n"
+    "  identity      your identity (~/.config/casefile/identity) is readable by you only\n"
+    "  history       no commit holds a file under cases/ unencrypted\n"
+    "  working tree  cases/ is checked out as plaintext where this clone holds the key\n"
+    "In the shared bare repository it checks git's version, the pre-receive hook and the\n"
+    "history.\n"
+    "\n"
+    "Exit codes: 0 nothing wrong, 1 something is (each problem says how to fix it), 2 not in a\n"
+    "case repository or git repository.\n";
+
+typedef struct doctor {
+	cf_buf out;
+	cf_strlist failed; /* the names of the checks that found a problem */
+	const char *root;  /* the clone's top directory, or the bare repository */
+	const char *git_dir;
+	int bare;
+	int write_failed; /* stdout could not be written (a closed pipe, a full disk) */
+} doctor;
+
+/* Writes what the checks so far found: a check of a long history shows the others first. */
+static void emit(doctor *d)
+{
+	if (cli_write_stdout(&d->out) != 0)
+		d->write_failed = 1;
+	cf_buf_clear(&d->out);
+}
+
+static void put_line(doctor *d, const char *kind, const char *check, const char *fmt, va_list ap)
+{
+	cf_buf_printf(&d->out, "%s: %s: ", kind, check);
+	cf_buf_vprintf(&d->out, fmt, ap);
+	cf_buf_putc(&d->out, '\n');
+}
+
+static void ok(doctor *d, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ok(doctor *d, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	put_line(d, "ok", check, fmt, ap);
+	va_end(ap);
+}
+
+static void problem(doctor *d, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(doctor *d, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	put_line(d, "problem", check, fmt, ap);
+	va_end(ap);
+	if (!cf_strlist_contains(&d->failed, check) && cf_strlist_add(&d->failed, check) < 0)
+		d->out.oom = 1;
+}
+
+/* An indented line under a problem: "  fix: ..." (prefix "fix") or "  ..." (prefix NULL). */
+static void more(doctor *d, const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void more(doctor *d, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	cf_buf_puts(&d->out, "  ");
+	if (prefix)
+		cf_buf_printf(&d->out, "%s: ", prefix);
+	va_start(ap, fmt);
+	cf_buf_vprintf(&d->out, fmt, ap);
+	va_end(ap);
+	cf_buf_putc(&d->out, '\n');
+}
+
+/* `git -C dir ARGS` (ended by NULL): its output, trailing newlines removed, malloc'd; NULL
+ * when git fails or prints nothing. */
+static char *git_value(const char *dir, ...) __attribute__((sentinel));
+static char *git_value(const char *dir, ...)
+{
+	const char *args[16];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, dir);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) != NULL && n < 15)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	cf_buf out = CF_BUF_INIT;
+	char *v = NULL;
+	if (cli_git(&out, dir, 1, args) == 0) {
+		while (out.len && (out.ptr[out.len - 1] == '\n' || out.ptr[out.len - 1] == '\r'))
+			out.ptr[--out.len] = '\0';
+		if (out.len)
+			v = cf_buf_detach(&out);
+	}
+	cf_buf_free(&out);
+	return v;
+}
+
+/* ---- git version ---- */
+
+static void check_git_version(doctor *d)
+{
+	char *v = git_value(d->root, "--version", (char *)NULL);
+	unsigned major = 0, minor = 0;
+	const char *p = v ? strstr(v, "version ") : NULL;
+	if (!v) {
+		problem(d, "git version", "git cannot be run");
+		more(d, "fix", "install git %d.%d or newer", GIT_MIN_MAJOR, GIT_MIN_MINOR);
+	} else if (!p || sscanf(p + 8, "%u.%u", &major, &minor) != 2) {
+		problem(d, "git version", "cannot tell which version git is: it says '%s'", v);
+		more(d, "fix", "install git %d.%d or newer", GIT_MIN_MAJOR, GIT_MIN_MINOR);
+	} else if (major < GIT_MIN_MAJOR || (major == GIT_MIN_MAJOR && minor < GIT_MIN_MINOR)) {
+		problem(d, "git version",
+			"git %s is too old: casefile needs %d.%d or newer, which runs the filter "
+			"as one long-running process",
+			p + 8, GIT_MIN_MAJOR, GIT_MIN_MINOR);
+		more(d, "fix", "install git %d.%d or newer (your system's package manager has it)",
+		     GIT_MIN_MAJOR, GIT_MIN_MINOR);
+	} else {
+		ok(d, "git version", "%s", p + 8);
+	}
+	free(v);
+}
+
+/* ---- filter ---- */
+
+/* Is prog (a path, or a name looked for on PATH) a program that can be run?  1 or 0. */
+static int runnable(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		return 0;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		cf_buf p = CF_BUF_INIT;
+		cf_buf_printf(&p, "%.*s/%s", (int)n, path, prog);
+		int yes = !cf_buf_oom(&p) && access(p.ptr, X_OK) == 0;
+		cf_buf_free(&p);
+		if (yes)
+			return 1;
+		path += n;
+		if (*path)
+			path++;
+	}
+	return 0;
+}
+
+/* Adds to why what is wrong with a configured command (key = value): the program it runs.
+ * The program into *prog (malloc'd) when there is one. */
+static void check_command(cf_buf *why, char **prog, const char *key, const char *value)
+{
+	const char *p = value;
+	char *word = cli_shell_word(&p);
+	if (!word) {
+		cf_buf_printf(why, "%s%s names no program", why->len ? "; " : "", key);
+	} else if (!runnable(word)) {
+		cf_buf_printf(why, "%s%s runs %s, which %s", why->len ? "; " : "", key, word,
+			      access(word, F_OK) == 0 ? "cannot be run" : "is not there");
+	}
+	if (word && !*prog)
+		*prog = word;
+	else
+		free(word);
+}
+
+static void check_filter(doctor *d)
+{
+	static const char *const commands[] = {"filter.casefile.process", "diff.casefile.textconv",
+					       "merge.casefile.driver"};
+	cf_buf why = CF_BUF_INIT;
+	char *prog = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+		char *v = git_value(d->root, "config", "--get", commands[i], (char *)NULL);
+		if (!v)
+			cf_buf_printf(&why, "%s%s is not set", why.len ? "; " : "", commands[i]);
+		else
+			check_command(&why, &prog, commands[i], v);
+		free(v);
+	}
+	char *req = git_value(d->root, "config", "--bool", "--get", "filter.casefile.required",
+			      (char *)NULL);
+	if (!req || strcmp(req, "true") != 0)
+		cf_buf_printf(&why,
+			      "%sfilter.casefile.required is %s (git would store a case file "
+			      "unencrypted when the filter fails)",
+			      why.len ? "; " : "", req ? "false" : "not set");
+	free(req);
+	/* rerere records conflicted files, plaintext, under .git/rr-cache: on when it is set
+	 * true, or when it is not set and that directory exists. */
+	char *rerere =
+	    git_value(d->root, "config", "--bool", "--get", "rerere.enabled", (char *)NULL);
+	char *rr = cf_path_join(d->git_dir, "rr-cache");
+	if (rerere ? strcmp(rerere, "true") == 0 : (rr && cf_is_dir(rr)))
+		cf_buf_printf(&why,
+			      "%srerere.enabled is %s (git would keep conflicted case files in "
+			      "plaintext under .git/rr-cache)",
+			      why.len ? "; " : "",
+			      rerere ? "true" : "not set and .git/rr-cache exists");
+	free(rerere);
+	free(rr);
+	if (why.len) {
+		problem(d, "filter", "git's configuration in this clone is not casefile's: %s",
+			why.ptr);
+		more(d, "fix",
+		     "run `casefile init` here: it sets what is missing, and leaves what is set up "
+		     "as it is");
+	} else {
+		ok(d, "filter", "git encrypts cases/ with %s (filter, diff and merge driver)",
+		   prog ? prog : "casefile");
+	}
+	free(prog);
+	cf_buf_free(&why);
+}
+
+/* ---- attributes ---- */
+
+/* 1 when the file at path has a line equal to line. */
+static int has_line(const char *path, const char *line)
+{
+	cf_buf b = CF_BUF_INIT;
+	int have = 0;
+	if (cf_read_file_buf(&b, path, (size_t)16 * 1024 * 1024) == 0) {
+		size_t n = strlen(line);
+		const char *p = cf_buf_cstr(&b);
+		while (*p && !have) {
+			size_t l = strcspn(p, "\n");
+			size_t m = l && p[l - 1] == '\r' ? l - 1 : l;
+			have = m == n && memcmp(p, line, n) == 0;
+			p += l;
+			if (*p)
+				p++;
+		}
+	}
+	cf_buf_free(&b);
+	return have;
+}
+
+/* An attribute's value as check-attr prints it, in words. */
+static const char *attr_words(const char *val)
+{
+	if (strcmp(val, "unspecified") == 0)
+		return "not set";
+	if (strcmp(val, "unset") == 0)
+		return "turned off";
+	if (strcmp(val, "set") == 0)
+		return "set without a driver";
+	return val;
+}
+
+/* 1 when the file at path mentions cases. */
+static int mentions_cases(const char *path)
+{
+	cf_buf b = CF_BUF_INIT;
+	int yes = cf_read_file_buf(&b, path, (size_t)16 * 1024 * 1024) == 0 &&
+		  strstr(cf_buf_cstr(&b), "cases") != NULL;
+	cf_buf_free(&b);
+	return yes;
+}
+
+static void check_attributes(doctor *d)
+{
+	static const char probe[] = "cases/2026-001/case.yaml";
+	char *v =
+	    git_value(d->root, "check-attr", "filter", "diff", "merge", "--", probe, (char *)NULL);
+	cf_buf why = CF_BUF_INIT;
+	size_t good = 0;
+	const char *p = v ? v : "";
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		cf_buf l = CF_BUF_INIT;
+		cf_buf_put(&l, p, n);
+		/* "PATH: ATTR: VALUE" */
+		const char *line = cf_buf_cstr(&l);
+		const char *a = strstr(line, ": ");
+		const char *val = a ? strstr(a + 2, ": ") : NULL;
+		if (a && val) {
+			int attr_len = (int)(val - (a + 2));
+			val += 2;
+			if (strcmp(val, "casefile") == 0)
+				good++;
+			else
+				cf_buf_printf(&why, "%s%.*s is %s", why.len ? ", " : "", attr_len,
+					      a + 2, attr_words(val));
+		}
+		cf_buf_free(&l);
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (!v) {
+		problem(d, "attributes",
+			"git check-attr failed: cannot tell how git stores cases/");
+		more(d, "fix", "check that `git check-attr -a -- %s` works here", probe);
+	} else if (good == 3) {
+		ok(d, "attributes", "git sends cases/ through casefile (filter, diff and merge)");
+	} else {
+		char *top = cf_path_join(d->root, ".gitattributes");
+		char *info = cf_path_join(d->git_dir, "info/attributes");
+		problem(d, "attributes",
+			"git does not send cases/ through casefile: %s (git check-attr, asked "
+			"about %s)",
+			why.len ? why.ptr : "no answer", probe);
+		if (info && mentions_cases(info))
+			more(d, "fix",
+			     "remove the lines about cases/ from %s: they override .gitattributes",
+			     info);
+		else if (!top || !has_line(top, ATTR_LINE))
+			more(d, "fix",
+			     "run `casefile init` here: it adds the line '%s' to .gitattributes",
+			     ATTR_LINE);
+		else
+			more(d, "fix",
+			     "find what overrides .gitattributes (a .gitattributes under cases/, "
+			     "or .git/info/attributes): `git check-attr -a -- %s` shows what git "
+			     "sees",
+			     probe);
+		free(top);
+		free(info);
+	}
+	cf_buf_free(&why);
+	free(v);
+}
+
+/* ---- hooks ---- */
+
+/* Adds to why what is wrong with the hook NAME in hooks; the casefile it runs into *prog. */
+static void check_hook(cf_buf *why, char **prog, const char *hooks, const char *name)
+{
+	char *path = cf_path_join(hooks, name);
+	cf_buf ours = CF_BUF_INIT;
+	const char *sep = why->len ? "; " : "";
+	if (!path)
+		return;
+	cf_buf_printf(&ours, "%s.casefile", path);
+	cli_hook_kind kind = cli_hook_kind_of(path);
+	const char *run = path;
+	if (kind == CLI_HOOK_NONE) {
+		cf_buf_printf(why, "%s%s is not installed", sep, name);
+		goto out;
+	} else if (kind == CLI_HOOK_FOREIGN) {
+		cf_buf_printf(why, "%s%s is not casefile's, and casefile's is not chained to it",
+			      sep, name);
+		goto out;
+	} else if (access(path, X_OK) != 0) {
+		cf_buf_printf(why, "%s%s cannot be run (not executable), so git skips it", sep,
+			      name);
+		goto out;
+	}
+	if (kind == CLI_HOOK_CHAIN) {
+		run = cf_buf_cstr(&ours);
+		if (cli_hook_kind_of(run) != CLI_HOOK_OURS || access(run, X_OK) != 0) {
+			cf_buf_printf(why, "%s%s runs %s.casefile, which is %s", sep, name, name,
+				      cli_hook_kind_of(run) == CLI_HOOK_NONE   ? "not there"
+				      : cli_hook_kind_of(run) != CLI_HOOK_OURS ? "not casefile's"
+									       : "not executable");
+			goto out;
+		}
+	}
+	char *exe = cli_hook_program(run);
+	if (!exe)
+		cf_buf_printf(why, "%s%s names no casefile to run", sep, name);
+	else if (access(exe, X_OK) != 0)
+		cf_buf_printf(why, "%s%s runs %s, which %s", sep, name, exe,
+			      access(exe, F_OK) == 0 ? "cannot be run" : "is not there");
+	if (exe && !*prog)
+		*prog = exe;
+	else
+		free(exe);
+out:
+	cf_buf_free(&ours);
+	free(path);
+}
+
+static void check_hooks(doctor *d)
+{
+	static const char *const clone_names[] = {"pre-commit", "pre-push"};
+	static const char *const bare_names[] = {"pre-receive"};
+	const char *const *names = d->bare ? bare_names : clone_names;
+	size_t n = d->bare ? 1 : 2;
+	char *hooks = cli_hooks_dir(d->root);
+	char *hooks_path = git_value(d->root, "config", "--get", "core.hooksPath", (char *)NULL);
+	cf_buf why = CF_BUF_INIT;
+	char *prog = NULL;
+	if (!hooks) {
+		problem(d, "hooks", "git cannot say where this repository's hooks are");
+		more(d, "fix", "check that `git rev-parse --git-path hooks` works here");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		check_hook(&why, &prog, hooks, names[i]);
+	const char *where = hooks_path ? " (core.hooksPath)" : "";
+	if (why.len) {
+		problem(d, "hooks", "in %s%s: %s", hooks, where, why.ptr);
+		more(d, "fix", "run `casefile hooks install`%s",
+		     d->bare ? " in this repository" : "");
+	} else {
+		ok(d, "hooks", "%s %s (in %s%s)",
+		   d->bare ? "pre-receive runs" : "pre-commit and pre-push run",
+		   prog ? prog : "casefile", hooks, where);
+	}
+out:
+	cf_buf_free(&why);
+	free(prog);
+	free(hooks);
+	free(hooks_path);
+}
+
+/* ---- key files ---- */
+
+static void check_keys(doctor *d)
+{
+	char *store = cf_keystore_dir(d->git_dir);
+	cf_strlist names = CF_STRLIST_INIT;
+	cf_buf loose = CF_BUF_INIT, files = CF_BUF_INIT;
+	struct stat st;
+	size_t keys = 0;
+	if (!store)
+		return;
+	if (lstat(store, &st) != 0) {
+		ok(d, "key store", "this clone holds no keys (`casefile unlock` installs yours)");
+		goto out;
+	}
+	int dir_loose = S_ISDIR(st.st_mode) && (st.st_mode & 077);
+	if (dir_loose)
+		cf_buf_printf(&loose, "%s is mode %04o", store, (unsigned)(st.st_mode & 07777));
+	if (S_ISDIR(st.st_mode) && cli_list_names(&names, store, "") == 0) {
+		for (size_t i = 0; i < names.n; i++) {
+			char *f = cf_path_join(store, names.items[i]);
+			struct stat fs;
+			if (f && lstat(f, &fs) == 0 && S_ISREG(fs.st_mode)) {
+				keys++;
+				if (fs.st_mode & 077) {
+					cf_buf_printf(&loose, "%s%s is mode %04o",
+						      loose.len ? ", " : "", f,
+						      (unsigned)(fs.st_mode & 07777));
+					cf_buf_putc(&files, ' ');
+					cf_buf_put_shell_word(&files, f);
+				}
+			}
+			free(f);
+		}
+	}
+	if (loose.len) {
+		problem(d, "key store", "other users on this computer can read the keys: %s",
+			loose.ptr);
+		if (dir_loose) {
+			cf_buf c = CF_BUF_INIT;
+			cf_buf_put_shell_word(&c, store);
+			more(d, "fix", "run `chmod 700 %s`", cf_buf_cstr(&c));
+			cf_buf_free(&c);
+		}
+		if (files.len)
+			more(d, "fix", "run `chmod 600%s`", files.ptr);
+	} else {
+		ok(d, "key store", "%zu key%s in %s, readable by you only", keys,
+		   keys == 1 ? "" : "s", store);
+	}
+out:
+	cf_strlist_free(&names);
+	cf_buf_free(&loose);
+	cf_buf_free(&files);
+	free(store);
+}
+
+static void check_identity(doctor *d)
+{
+	char *path = cf_identity_default_path();
+	struct stat st;
+	if (!path) {
+		ok(d, "identity", "none (HOME is not set); `casefile keygen` makes one");
+	} else if (lstat(path, &st) != 0) {
+		ok(d, "identity",
+		   "none at %s (`casefile keygen` makes one; you need it to unlock the keys sealed "
+		   "to you)",
+		   path);
+	} else if (st.st_mode & 077) {
+		cf_buf c = CF_BUF_INIT;
+		cf_buf_put_shell_word(&c, path);
+		problem(d, "identity",
+			"%s is mode %04o: other users on this computer can read your identity",
+			path, (unsigned)(st.st_mode & 07777));
+		more(d, "fix", "run `chmod 600 %s`", cf_buf_cstr(&c));
+		cf_buf_free(&c);
+	} else {
+		ok(d, "identity", "%s, readable by you only", path);
+	}
+	free(path);
+}
+
+/* ---- history ---- */
+
+/* "abc1234 subject" of a commit (hex id). */
+static void put_commit(cf_buf *out, git_repository *repo, const char *hex)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_buf shortid = {NULL, 0, 0};
+	if (git_oid_fromstr(&oid, hex) == 0 && git_commit_lookup(&c, repo, &oid) == 0 &&
+	    git_object_short_id(&shortid, (const git_object *)c) == 0) {
+		const char *s = git_commit_summary(c);
+		cf_buf_printf(out, "%s %s", shortid.ptr, s ? s : "");
+	} else {
+		cf_buf_printf(out, "%.12s", hex);
+	}
+	git_buf_dispose(&shortid);
+	git_commit_free(c);
+}
+
+/* Is the blob at path in commit c one lib/guard refuses?  1, 0, or -1 (no such blob). */
+static int bad_blob_at(git_repository *repo, git_commit *c, const char *path,
+		       const cf_keyring *ring, cf_arena *scratch, cf_strlist *seen_bad,
+		       cf_strlist *seen_good)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc = -1;
+	char hex[GIT_OID_HEXSZ + 1];
+	if (git_commit_tree(&tree, c) != 0 || git_tree_entry_bypath(&e, tree, path) != 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		goto out;
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+	if (cf_strlist_contains(seen_bad, hex)) {
+		rc = 1;
+	} else if (cf_strlist_contains(seen_good, hex)) {
+		rc = 0;
+	} else if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) == 0) {
+		cf_diags tmp = CF_DIAGS_INIT;
+		rc = cf_guard_blob(path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+				   ring, scratch, &tmp) != 0;
+		cf_diags_free(&tmp);
+		if (cf_strlist_add(rc ? seen_bad : seen_good, hex) < 0)
+			rc = -1;
+	}
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}
+
+/* The oldest commit on HEAD's history holding one of the bad blobs at one of paths (by the
+ * guard's judgement); into *first.  1 found, 0 none, -1 cannot tell. */
+static int first_bad_on_head(git_oid *first, git_repository *repo, const cf_diags *bad,
+			     const cf_keyring *ring)
+{
+	git_revwalk *walk = NULL;
+	cf_arena *scratch = NULL;
+	cf_strlist seen_bad = CF_STRLIST_INIT, seen_good = CF_STRLIST_INIT;
+	int found = -1;
+	if (git_revwalk_new(&walk, repo) != 0 || cf_arena_new(&scratch, 1) != 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) != 0 ||
+	    git_revwalk_push_head(walk) != 0)
+		goto out;
+	git_oid oid;
+	found = 0;
+	while (!found && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &oid) != 0)
+			continue;
+		for (size_t i = 0; i < bad->len && !found; i++)
+			if (bad_blob_at(repo, c, bad->items[i].file, ring, scratch, &seen_bad,
+					&seen_good) == 1) {
+				*first = oid;
+				found = 1;
+			}
+		git_commit_free(c);
+	}
+out:
+	cf_strlist_free(&seen_bad);
+	cf_strlist_free(&seen_good);
+	cf_arena_free(scratch);
+	git_revwalk_free(walk);
+	return found;
+}
+
+/* Is the commit hex reachable from (or equal to) tip?  1 or 0. */
+static int holds(git_repository *repo, const git_oid *tip, const char *hex)
+{
+	git_oid c;
+	if (git_oid_fromstr(&c, hex) != 0)
+		return 0;
+	return git_oid_equal(tip, &c) || git_graph_descendant_of(repo, tip, &c) == 1;
+}
+
+/* The remote-tracking branches ("origin/main") that hold one of commits. */
+static void remotes_holding(cf_buf *out, git_repository *repo, const cf_strlist *commits)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	if (git_reference_iterator_glob_new(&it, repo, "refs/remotes/*") != 0)
+		return;
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *tip = git_reference_target(ref);
+		int yes = 0;
+		for (size_t i = 0; tip && i < commits->n && i < COMMITS_SHOWN * 5 && !yes; i++)
+			yes = holds(repo, tip, commits->items[i]);
+		if (yes)
+			cf_buf_printf(out, "%s%s", out->len ? ", " : "",
+				      git_reference_shorthand(ref));
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+}
+
+static void history_fix(doctor *d, git_repository *repo, const cf_diags *bad,
+			const cf_strlist *commits, const cf_keyring *ring)
+{
+	cf_buf remotes = CF_BUF_INIT;
+	remotes_holding(&remotes, repo, commits);
+	if (remotes.len)
+		more(d, NULL, "already pushed: %s hold%s them", remotes.ptr,
+		     strchr(remotes.ptr, ',') ? "" : "s");
+	else if (!d->bare)
+		more(d, NULL,
+		     "no remote-tracking branch holds them: as far as this clone knows, they have "
+		     "not been pushed");
+	if (d->bare) {
+		more(d, "fix",
+		     "this repository already holds them: treat it as a possible data breach, "
+		     "follow the partnership's procedure and tell its data protection lead");
+		more(d, "fix",
+		     "the clone that pushed them rewrites them (`casefile doctor` there says how) "
+		     "and pushes with --force; then remove them here: `git reflog expire "
+		     "--expire=now --all && git gc --prune=now`");
+		cf_buf_free(&remotes);
+		return;
+	}
+	more(d, "fix", "do not push these commits (casefile's pre-push hook refuses to)");
+	more(d, "fix",
+	     "if they have been pushed%s, treat it as a possible data breach: follow the "
+	     "partnership's procedure and tell its data protection lead; the copies on the "
+	     "remote must be removed there too",
+	     remotes.len ? " (they have)" : "");
+	git_oid first;
+	int head = git_repository_head_unborn(repo) == 0;
+	int found = head ? first_bad_on_head(&first, repo, bad, ring) : 0;
+	if (found == 1) {
+		git_commit *c = NULL;
+		git_buf shortid = {NULL, 0, 0};
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &first);
+		const char *id = hex;
+		int root = 0;
+		if (git_commit_lookup(&c, repo, &first) == 0) {
+			root = git_commit_parentcount(c) == 0;
+			if (git_object_short_id(&shortid, (const git_object *)c) == 0)
+				id = shortid.ptr;
+		}
+		if (root)
+			more(d, "fix",
+			     "once the filter is set up (the checks above), make the commits again "
+			     "with the files encrypted: `git update-ref -d HEAD` (the branch "
+			     "starts again; every change since %s stays staged), `git add "
+			     "--renormalize cases/`, `git commit`",
+			     id);
+		else
+			more(
+			    d, "fix",
+			    "once the filter is set up (the checks above), make the commits again "
+			    "with the files encrypted: `git reset --soft %s^` (the commits from %s "
+			    "on become one; their changes stay staged), `git add --renormalize "
+			    "cases/`, `git commit`",
+			    id, id);
+		git_buf_dispose(&shortid);
+		git_commit_free(c);
+	} else {
+		more(
+		    d, "fix",
+		    "once the filter is set up (the checks above), make the commits again with the "
+		    "files encrypted: check out the branch that holds them, `git reset --soft "
+		    "FIRST^` (FIRST: the oldest of them), `git add --renormalize cases/`, `git "
+		    "commit`");
+	}
+	int elsewhere = 0;
+	for (size_t i = 0; i < commits->n && !elsewhere && head; i++) {
+		git_reference *h = NULL;
+		if (git_repository_head(&h, repo) == 0 && git_reference_target(h))
+			elsewhere = !holds(repo, git_reference_target(h), commits->items[i]);
+		git_reference_free(h);
+	}
+	if (elsewhere)
+		more(d, "fix",
+		     "some of them are not on the branch checked out: do the same on the branch "
+		     "that holds them (`git branch -a --contains ID` names it), or, in the stash, "
+		     "`git stash drop` the entry");
+	more(d, "fix",
+	     "then remove the old commits' plaintext from this clone: `git reflog expire "
+	     "--expire=now --all && git gc --prune=now`");
+	cf_buf_free(&remotes);
+}
+
+static void check_history(doctor *d, const cf_keyring *ring)
+{
+	git_repository *repo = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	cf_strlist commits = CF_STRLIST_INIT;
+	int inited = git_libgit2_init() >= 0;
+	if (!inited || cf_guard_open(&repo, d->root, &diags) != 0) {
+		problem(d, "history", "cannot open the repository: %s",
+			diags.len ? diags.items[0].message : "libgit2 failed");
+		more(d, "fix", "`git fsck` says whether the repository is damaged");
+		goto out;
+	}
+	const char *tips[] = {"HEAD"};
+	cf_guard_range range = {
+	    tips, git_repository_head_unborn(repo) == 0 ? 1 : 0, "refs/*", NULL, 0, NULL};
+	int rc = cf_guard_history(repo, &range, ring, &commits, &diags);
+	if (rc == 0) {
+		ok(d, "history", "every file under cases/ in every commit is encrypted");
+	} else if (rc == 1) {
+		size_t plain = 0;
+		for (size_t i = 0; i < diags.len; i++)
+			plain += strcmp(diags.items[i].rule, "crypt/plaintext") == 0;
+		problem(d, "history",
+			"%zu file%s under cases/ %s stored in git %s, in %zu commit%s:", diags.len,
+			diags.len == 1 ? "" : "s", diags.len == 1 ? "is" : "are",
+			plain == diags.len ? "unencrypted" : "unencrypted or damaged", commits.n,
+			commits.n == 1 ? "" : "s");
+		cf_buf text = CF_BUF_INIT;
+		for (size_t i = 0; i < diags.len; i++) {
+			/* The fix lines below say what to do, for all of them at once. */
+			cf_diag x = diags.items[i];
+			x.hint = NULL;
+			cf_diag_format_text(&text, &x);
+		}
+		const char *p = cf_buf_cstr(&text);
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			more(d, NULL, "%.*s", (int)n, p);
+			p += n;
+			if (*p)
+				p++;
+		}
+		cf_buf_free(&text);
+		more(d, NULL, "the commit%s holding them:", commits.n == 1 ? "" : "s");
+		for (size_t i = 0; i < commits.n && i < COMMITS_SHOWN; i++) {
+			cf_buf c = CF_BUF_INIT;
+			put_commit(&c, repo, commits.items[i]);
+			more(d, NULL, "  %s", cf_buf_cstr(&c));
+			cf_buf_free(&c);
+		}
+		if (commits.n > COMMITS_SHOWN)
+			more(d, NULL, "  and %zu more", commits.n - COMMITS_SHOWN);
+		history_fix(d, repo, &diags, &commits, ring);
+	} else if (rc == -2) {
+		problem(d, "history", "out of memory while reading the history");
+	} else {
+		problem(d, "history", "cannot read the history: %s",
+			diags.len ? diags.items[0].message : "libgit2 failed");
+		more(d, "fix", "`git fsck` says whether the repository is damaged");
+	}
+out:
+	cf_strlist_free(&commits);
+	cf_diags_free(&diags);
+	git_repository_free(repo);
+	if (inited)
+		git_libgit2_shutdown();
+}
+
+/* ---- the working tree ---- */
+
+static void check_worktree(doctor *d, const cf_keyring *ring)
+{
+	cf_strlist files = CF_STRLIST_INIT;
+	size_t held = 0, locked = 0;
+	const char *example = NULL;
+	if (cli_list_tracked(&files, d->root, "cases") < 0) {
+		problem(d, "working tree", "git cannot list the files under cases/");
+		more(d, "fix", "check that `git ls-files cases` works here");
+		goto out;
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		unsigned char id[CF_KEYID_BYTES];
+		char *path = cf_path_join(d->root, files.items[i]);
+		if (path && cli_worktree_blob(id, path) == 1) {
+			if (ring && cf_keyring_find(ring, id)) {
+				held++;
+				if (!example)
+					example = files.items[i];
+			} else {
+				locked++;
+			}
+		}
+		free(path);
+	}
+	if (held) {
+		problem(
+		    d, "working tree",
+		    "%zu file%s under cases/ (%s%s) %s still encrypted, though this clone holds "
+		    "the key",
+		    held, held == 1 ? "" : "s", example, held > 1 ? " ..." : "",
+		    held == 1 ? "is" : "are");
+		more(d, "fix", "run `casefile unlock`: it checks cases/ out again as plaintext");
+	} else if (locked) {
+		ok(d, "working tree",
+		   "%zu file%s under cases/ %s locked: encrypted with keys this clone does not "
+		   "hold",
+		   locked, locked == 1 ? "" : "s", locked == 1 ? "is" : "are");
+	} else {
+		ok(d, "working tree", "cases/ is checked out as plaintext (%zu file%s)", files.n,
+		   files.n == 1 ? "" : "s");
+	}
+out:
+	cf_strlist_free(&files);
+}
+
+/* ---- casefile doctor ---- */
+
+int cmd_doctor(int argc, char **argv, const cf_cli *cli)
+{
+	(void)cli;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage_text, stdout);
+			return CF_EXIT_OK;
+		}
+		return cli_usage("doctor", "unknown argument '%s'", argv[i]);
+	}
+	doctor d = {CF_BUF_INIT, CF_STRLIST_INIT, NULL, NULL, 0, 0};
+	char *root = NULL, *git_dir = NULL, *bare = NULL;
+	cf_keyring *ring = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = 0;
+	bare = git_value(".", "rev-parse", "--is-bare-repository", (char *)NULL);
+	if (bare && strcmp(bare, "true") == 0) {
+		char *gd = git_value(".", "rev-parse", "--git-dir", (char *)NULL);
+		d.bare = 1;
+		root = gd ? realpath(gd, NULL) : NULL;
+		git_dir = root ? cf_strdup(root) : NULL;
+		free(gd);
+		if (!root || !git_dir) {
+			rc = cli_key_error("doctor", CF_EXIT_USAGE, NULL, NULL,
+					   "cannot find the bare repository's directory");
+			goto out;
+		}
+	} else if ((rc = cli_open_clone(&root, &git_dir, "doctor"))) {
+		goto out;
+	}
+	d.root = root;
+	d.git_dir = git_dir;
+	cf_buf_printf(&d.out, "casefile: doctor: %s %s\n",
+		      d.bare ? "the bare repository" : "the clone", root);
+	check_git_version(&d);
+	if (!d.bare) {
+		check_filter(&d);
+		check_attributes(&d);
+	}
+	check_hooks(&d);
+	if (!d.bare) {
+		check_keys(&d);
+		check_identity(&d);
+		/* A key store others may read is refused (reported above): the history is then
+		 * judged without keys, which still finds every plaintext blob. */
+		if (cf_source_load_keyring(&ring, root, &diags) != 0) {
+			cf_keyring_free(ring);
+			ring = NULL;
+		}
+	}
+	emit(&d);
+	check_history(&d, ring);
+	if (!d.bare)
+		check_worktree(&d, ring);
+
+	if (d.failed.n == 0) {
+		cf_buf_puts(&d.out, "casefile: doctor: nothing wrong\n");
+	} else {
+		cf_buf_printf(&d.out, "casefile: doctor: %zu problem%s:", d.failed.n,
+			      d.failed.n == 1 ? "" : "s");
+		for (size_t i = 0; i < d.failed.n; i++)
+			cf_buf_printf(&d.out, "%s %s", i ? "," : "", d.failed.items[i]);
+		cf_buf_putc(&d.out, '\n');
+	}
+	emit(&d);
+	if (d.write_failed)
+		rc = CF_EXIT_USAGE;
+	else
+		rc = d.failed.n ? CF_EXIT_ERRORS : CF_EXIT_OK;
+out:
+	cf_keyring_free(ring);
+	cf_diags_free(&diags);
+	cf_buf_free(&d.out);
+	cf_strlist_free(&d.failed);
+	free(bare);
+	free(root);
+	free(git_dir);
+	return rc;
+}

@@ -1,0 +1,306 @@
+#!/bin/sh
+# casefile doctor (issue 5): a clone set up by init passes every check; then each set-up is
+# broken in turn and doctor names it, with exit 1 and a fix that works: git too old for the
+# filter protocol, the filter not configured, attributes overridden in .git/info/attributes,
+# a hook missing or running a casefile that is gone, core.hooksPath elsewhere, a key file or
+# the identity readable by others, a commit holding a case file in plaintext (named with its
+# commit, and what to do, before and after a push), cases/ left encrypted in the working tree.
+# In the shared bare repository it checks the pre-receive hook and the history.
+CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
+CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+tmp=$(cd "$tmp" && pwd -P) || exit 1
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() {
+	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
+	return "$1"
+}
+show() { sed 's/^/# /' "$1"; }
+
+for c in init doctor hooks keygen; do
+	if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
+		echo "1..0 # SKIP casefile $c is not available in this build"
+		exit 0
+	fi
+done
+if ! command -v git >/dev/null 2>&1; then
+	echo "1..0 # SKIP git is not installed"
+	exit 0
+fi
+
+echo "1..38"
+
+export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
+export CASEFILE_IDENTITY="$tmp/home/identity" CASEFILE_TODAY=2026-11-24 NO_COLOR=1
+unset GIT_DIR GIT_WORK_TREE CASEFILE_DATADIR
+mkdir -p "$HOME"
+git config --global user.name "Test Member"
+git config --global user.email test@example.org
+git config --global init.defaultBranch main
+EXE=$(readlink -f "$CASEFILE")
+out="$tmp/out" err="$tmp/err"
+r="$tmp/clone"
+
+# doctor: casefile doctor in the clone; $out, $err, $rc.
+doctor() {
+	"$CASEFILE" -C "$r" doctor >"$out" 2>"$err"
+	rc=$?
+}
+# only CHECK: exit 1, and CHECK the one problem found.
+only() {
+	[ $rc = 1 ] && [ "$(grep -c '^problem: ' "$out")" = 1 ] &&
+		grep -q "^casefile: doctor: 1 problem: $1$" "$out"
+}
+# clean: exit 0, every check ok.
+clean() {
+	[ $rc = 0 ] && [ "$(grep -c '^ok: ' "$out")" = 8 ] && ! grep -q '^problem: ' "$out" &&
+		grep -q "^casefile: doctor: nothing wrong$" "$out"
+}
+
+# ---- usage ---------------------------------------------------------------------------------------
+"$CASEFILE" doctor --help >"$out" 2>&1 && [ "$(head -n 1 "$out")" = "usage: casefile doctor" ]
+check $? "doctor --help: the usage, exit 0"
+"$CASEFILE" -C "$tmp" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 2 ] && grep -q "not a case repository" "$err"
+check $? "outside a case repository: exit 2, says so"
+
+# ---- a clone set up properly -------------------------------------------------------------------
+"$CASEFILE" keygen >/dev/null 2>&1 &&
+	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" --member alice \
+	>"$tmp/init.out" 2>&1 &&
+	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$r/cases/" &&
+	git -C "$r" add . && git -C "$r" commit --no-verify -qm "a case"
+check $? "init --member alice, a case committed"
+keyfile=$(ls "$r"/.git/casefile/keys/*.key)
+doctor
+clean && [ ! -s "$err" ]
+check $? "doctor: exit 0, every check ok, 'nothing wrong'" || { show "$out"; show "$err"; }
+grep -q "^casefile: doctor: the clone $r$" "$out" &&
+	grep -q "^ok: git version: [0-9]" "$out" &&
+	grep -q "^ok: filter: git encrypts cases/ with $EXE (filter, diff and merge driver)$" "$out" &&
+	grep -q "^ok: attributes: git sends cases/ through casefile (filter, diff and merge)$" "$out" &&
+	grep -q "^ok: hooks: pre-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
+	grep -q "^ok: key store: 1 key in $r/.git/casefile/keys, readable by you only$" "$out" &&
+	grep -q "^ok: identity: $CASEFILE_IDENTITY, readable by you only$" "$out" &&
+	grep -q "^ok: history: every file under cases/ in every commit is encrypted$" "$out" &&
+	grep -q "^ok: working tree: cases/ is checked out as plaintext ($(git -C "$r" ls-files cases | wc -l) files)$" "$out"
+check $? "each check says what it found: git, filter, attributes, hooks, key store, identity, history, working tree" || show "$out"
+
+# ---- git too old ----------------------------------------------------------------------------------
+mkdir "$tmp/oldgit"
+real_git=$(command -v git)
+cat >"$tmp/oldgit/git" <<EOF
+#!/bin/sh
+for a in "\$@"; do
+	[ "\$a" = --version ] && { echo "git version 2.9.0"; exit 0; }
+done
+exec "$real_git" "\$@"
+EOF
+chmod 755 "$tmp/oldgit/git"
+PATH="$tmp/oldgit:$PATH" "$CASEFILE" -C "$r" doctor >"$out" 2>"$err"
+rc=$?
+only "git version" && grep -q "^problem: git version: git 2.9.0 is too old: casefile needs 2.11 or newer" "$out" &&
+	grep -q "^  fix: install git 2.11 or newer" "$out"
+check $? "git 2.9.0: 'problem: git version' names the version and 2.11; nothing else wrong" || show "$out"
+
+# ---- the filter ----------------------------------------------------------------------------------
+git -C "$r" config --unset filter.casefile.process
+doctor
+only filter && grep -q "^problem: filter: .*filter.casefile.process is not set" "$out" &&
+	grep -q "^  fix: run \`casefile init\` here" "$out"
+check $? "filter.casefile.process unset: 'problem: filter' names it, fix: casefile init" || show "$out"
+"$CASEFILE" -C "$r" init >/dev/null 2>&1
+doctor
+clean
+check $? "the fix: casefile init sets it again, doctor is clean"
+git -C "$r" config filter.casefile.required false
+git -C "$r" config merge.casefile.driver "'$tmp/gone/casefile' merge %O %A %B %P"
+doctor
+only filter && grep -q "^problem: filter: .*merge.casefile.driver runs $tmp/gone/casefile, which is not there" "$out" &&
+	grep -q "^problem: filter: .*filter.casefile.required is false" "$out"
+check $? "a merge driver whose casefile is gone, required false: both named" || show "$out"
+"$CASEFILE" -C "$r" init >/dev/null 2>&1
+git -C "$r" config rerere.enabled true
+doctor
+only filter && grep -q "^problem: filter: .*rerere.enabled is true" "$out"
+check $? "rerere turned on (it keeps conflicted files in plaintext): named"
+"$CASEFILE" -C "$r" init >/dev/null 2>&1
+doctor
+clean
+check $? "casefile init puts it all back"
+
+# ---- attributes ------------------------------------------------------------------------------------
+mkdir -p "$r/.git/info"
+echo 'cases/** -filter' >"$r/.git/info/attributes"
+doctor
+only attributes && grep -q "^problem: attributes: git does not send cases/ through casefile: filter is turned off" "$out" &&
+	grep -q "^  fix: remove the lines about cases/ from $r/.git/info/attributes" "$out"
+check $? ".git/info/attributes 'cases/** -filter': 'problem: attributes', names that file" || show "$out"
+rm "$r/.git/info/attributes"
+cp "$r/.gitattributes" "$tmp/gitattributes"
+echo '*.pdf binary' >"$r/.gitattributes"
+doctor
+only attributes && grep -q "filter is not set, diff is not set, merge is not set" "$out" &&
+	grep -q "^  fix: run \`casefile init\` here: it adds the line 'cases/\*\* filter=casefile diff=casefile merge=casefile' to .gitattributes" "$out"
+check $? "the line gone from .gitattributes: named, fix: casefile init" || show "$out"
+cp "$tmp/gitattributes" "$r/.gitattributes"
+
+# ---- hooks -----------------------------------------------------------------------------------------
+rm "$r/.git/hooks/pre-commit"
+doctor
+only hooks && grep -q "^problem: hooks: in $r/.git/hooks: pre-commit is not installed$" "$out" &&
+	grep -q "^  fix: run \`casefile hooks install\`$" "$out"
+check $? "pre-commit deleted: 'problem: hooks' names it, fix: casefile hooks install" || show "$out"
+"$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
+doctor
+clean
+check $? "the fix: hooks install, doctor is clean"
+sed -i "s|^casefile=.*|casefile=$tmp/gone/casefile|" "$r/.git/hooks/pre-push"
+chmod 644 "$r/.git/hooks/pre-commit"
+doctor
+only hooks && grep -q "pre-commit cannot be run (not executable), so git skips it" "$out" &&
+	grep -q "pre-push runs $tmp/gone/casefile, which is not there" "$out"
+check $? "pre-commit not executable, pre-push running a casefile that is gone: both named" || show "$out"
+printf '#!/bin/sh\nexit 0\n' >"$r/.git/hooks/pre-push"
+"$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
+doctor
+clean
+check $? "after hooks install (a hook of another tool chained): clean" || show "$out"
+rm "$r/.git/hooks/pre-push.casefile"
+doctor
+only hooks && grep -q "pre-push runs pre-push.casefile, which is not there" "$out"
+check $? "a chain whose casefile hook is gone: named" || show "$out"
+"$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
+git -C "$r" config core.hooksPath "$tmp/elsewhere"
+doctor
+only hooks && grep -q "^problem: hooks: in $tmp/elsewhere (core.hooksPath): pre-commit is not installed; pre-push is not installed$" "$out"
+check $? "core.hooksPath pointing elsewhere: the hooks there are looked at, and named missing" || show "$out"
+git -C "$r" config --unset core.hooksPath
+
+# ---- key files -------------------------------------------------------------------------------------
+chmod 644 "$keyfile"
+doctor
+only "key store" && grep -q "^problem: key store: other users on this computer can read the keys: $keyfile is mode 0644$" "$out" &&
+	grep -q "^  fix: run \`chmod 600 $keyfile\`$" "$out"
+check $? "a key file of mode 0644: 'problem: key store' names it, fix: chmod 600 FILE" || show "$out"
+chmod 600 "$keyfile"
+chmod 755 "$r/.git/casefile/keys"
+doctor
+only "key store" && grep -q "^  fix: run \`chmod 700 $r/.git/casefile/keys\`$" "$out"
+check $? "the key directory open to others: fix: chmod 700 DIR"
+chmod 700 "$r/.git/casefile/keys"
+chmod 640 "$CASEFILE_IDENTITY"
+doctor
+only identity && grep -q "^problem: identity: $CASEFILE_IDENTITY is mode 0640: other users on this computer can read your identity$" "$out" &&
+	grep -q "^  fix: run \`chmod 600 $CASEFILE_IDENTITY\`$" "$out"
+check $? "the identity of mode 0640: 'problem: identity', fix: chmod 600 FILE" || show "$out"
+chmod 600 "$CASEFILE_IDENTITY"
+doctor
+clean
+check $? "the chmods done: clean"
+
+# ---- plaintext in history --------------------------------------------------------------------------
+# A commit made while the filter was off (here: attributes overridden), as a clone without
+# casefile's set-up, or a GUI client that runs no filters, would make it.
+echo 'cases/** -filter' >"$r/.git/info/attributes"
+cp -r "$CF_SRCDIR/example-repo/cases/2026-007" "$r/cases/"
+git -C "$r" add cases/2026-007 && git -C "$r" commit --no-verify -qm "case 2026-007, filter off"
+rm "$r/.git/info/attributes"
+bad=$(git -C "$r" rev-parse --short HEAD)
+git -C "$r" cat-file blob HEAD:cases/2026-007/case.yaml | grep -q '^title:'
+check $? "a commit made with the filter off holds case 2026-007 in plaintext"
+doctor
+only history && grep -q "^problem: history: [0-9]* files under cases/ are stored in git unencrypted, in 1 commit:$" "$out" &&
+	grep -q "^  cases/2026-007/case.yaml: error\[crypt/plaintext\]: " "$out" &&
+	grep -q "^    $bad case 2026-007, filter off$" "$out"
+check $? "'problem: history' names the files, rule crypt/plaintext, and the commit ($bad) with its subject" || show "$out"
+grep -q "^  no remote-tracking branch holds them" "$out" &&
+	grep -q "^  fix: do not push these commits" "$out" &&
+	grep -q "^  fix: if they have been pushed.*possible data breach.*data protection lead" "$out" &&
+	grep -q "^  fix: .*\`git reset --soft $bad^\`.*\`git add --renormalize cases/\`, \`git commit\`" "$out" &&
+	grep -q "^  fix: .*\`git reflog expire --expire=now --all && git gc --prune=now\`" "$out"
+check $? "what to do: not pushed yet; do not push; a breach if pushed; reset --soft $bad^, add --renormalize, commit, gc" || show "$out"
+(cd "$r" && git reset -q --soft "$bad^" && git add --renormalize cases/ &&
+	git commit --no-verify -qm "case 2026-007, encrypted" &&
+	git reflog expire --expire=now --all && git gc -q --prune=now)
+check $? "the fix, as doctor gives it, runs"
+doctor
+clean && [ "$(git -C "$r" cat-file blob HEAD:cases/2026-007/case.yaml | head -c 8 | tr '\0' @)" = "@CFCRYPT" ]
+check $? "after it: doctor is clean, the case is ciphertext in the commit" || show "$out"
+leaked=$(git -C "$r" cat-file --batch-all-objects --batch 2>/dev/null | grep -c '^title: ')
+[ "$leaked" = 0 ]
+check $? "no object in the clone holds the plaintext any more (found $leaked)"
+
+# ---- pushed: the remote has it --------------------------------------------------------------------
+b="$tmp/shared.git"
+git init -q --bare "$b" && git -C "$r" remote add origin "$b" &&
+	git -C "$r" push -q --no-verify origin main 2>/dev/null
+check $? "a shared bare repository, the clean history pushed"
+"$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 1 ] && grep -q "^casefile: doctor: the bare repository $b$" "$out" &&
+	grep -q "^problem: hooks: in $b/hooks: pre-receive is not installed$" "$out" &&
+	grep -q "^  fix: run \`casefile hooks install\` in this repository$" "$out" &&
+	grep -q "^ok: history: " "$out" && ! grep -q "^ok: filter" "$out"
+check $? "doctor in the bare repository: pre-receive not installed; history, no filter check" || { show "$out"; show "$err"; }
+"$CASEFILE" -C "$b" hooks install >/dev/null 2>&1
+"$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] && grep -q "^ok: hooks: pre-receive runs $EXE (in $b/hooks)$" "$out"
+check $? "after hooks install there: clean" || show "$out"
+echo 'cases/** -filter' >"$r/.git/info/attributes"
+echo "note: x" >>"$r/cases/2026-004/notes.md"
+git -C "$r" add cases/2026-004 && git -C "$r" commit --no-verify -qm "a note, filter off"
+rm "$r/.git/info/attributes"
+bad=$(git -C "$r" rev-parse --short HEAD)
+rm "$b/hooks/pre-receive"
+git -C "$r" push -q --no-verify origin main 2>/dev/null
+doctor
+only history && grep -q "^  already pushed: origin/main holds them$" "$out" &&
+	grep -q "^    $bad a note, filter off$" "$out" &&
+	grep -q "^  fix: if they have been pushed (they have), treat it as a possible data breach" "$out"
+check $? "pushed: doctor says origin/main holds them, and that it is a possible breach" || show "$out"
+"$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 1 ] && grep -q "^problem: history: 1 file under cases/ is stored in git unencrypted, in 1 commit:$" "$out" &&
+	grep -q "^  cases/2026-004/notes.md: error\[crypt/plaintext\]" "$out" &&
+	grep -q "^  fix: this repository already holds them: treat it as a possible data breach" "$out"
+check $? "the bare repository, without a key: names the plaintext file and the breach" || show "$out"
+
+# ---- a root commit in plaintext ------------------------------------------------------------------
+r2="$tmp/second"
+mkdir "$r2" && "$CASEFILE" -C "$r2" init --partnership "P" --member alice >/dev/null 2>&1 &&
+	mkdir -p "$r2/.git/info" "$r2/cases" && echo 'cases/** -filter' >"$r2/.git/info/attributes" &&
+	cp -r "$CF_SRCDIR/example-repo/cases/2026-001" "$r2/cases/" &&
+	git -C "$r2" add . && git -C "$r2" commit --no-verify -qm "everything, filter off"
+rm "$r2/.git/info/attributes"
+root=$(git -C "$r2" rev-parse --short HEAD)
+"$CASEFILE" -C "$r2" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 1 ] && grep -q "^  fix: .*\`git update-ref -d HEAD\`.*since $root" "$out"
+check $? "plaintext in the first commit: the fix starts the branch again (update-ref -d HEAD)" || show "$out"
+(cd "$r2" && git update-ref -d HEAD && git add --renormalize cases/ &&
+	git commit --no-verify -qm "everything, encrypted" && git reflog expire --expire=now --all &&
+	git gc -q --prune=now)
+"$CASEFILE" -C "$r2" doctor >"$out" 2>"$err"
+check $? "and that fix works: doctor is clean" || show "$out"
+
+# ---- cases/ left encrypted in the working tree --------------------------------------------------
+git -C "$r2" cat-file blob HEAD:cases/2026-001/case.yaml >"$r2/cases/2026-001/case.yaml"
+"$CASEFILE" -C "$r2" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 1 ] && grep -q "^problem: working tree: 1 file under cases/ (cases/2026-001/case.yaml) is still encrypted, though this clone holds the key$" "$out" &&
+	grep -q "^  fix: run \`casefile unlock\`" "$out"
+check $? "a case file still ciphertext in the working tree: 'problem: working tree', fix: casefile unlock" || show "$out"
+git -C "$r2" checkout -- cases/2026-001/case.yaml
+mv "$r2/.git/casefile/keys" "$tmp/keys-away"
+"$CASEFILE" -C "$r2" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] && grep -q "^ok: key store: this clone holds no keys" "$out"
+check $? "a clone holding no keys: not a problem, said" || show "$out"
+mv "$tmp/keys-away" "$r2/.git/casefile/keys"
