@@ -40,7 +40,7 @@ help:
 	@echo "make            build $(BUILD)/casefile and $(BUILD)/libcasefile.a"
 	@echo "make check      build and run every test under prove (SANITIZE=address,undefined for sanitizers)"
 	@echo "make demo       build and show casefile on the example repository"
-	@echo "make bench      generate 1,000 cases and time check and status"
+	@echo "make bench      generate 1,000 cases and time check, status, checkout and the pre-commit hook"
 	@echo "make deps       install missing Debian packages (as root) or print the command"
 	@echo "make install    install into PREFIX=$(PREFIX)"
 
@@ -71,6 +71,7 @@ demo: deps $(BUILD)/casefile
 bench: $(BUILD)/casefile
 	@sh bench/run.sh $(CURDIR)/$(BUILD)/casefile
 	@sh bench/crypt.sh $(CURDIR)/$(BUILD)/casefile
+	@sh bench/hook.sh $(CURDIR)/$(BUILD)/casefile
 
 install: $(BUILD)/casefile
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar \

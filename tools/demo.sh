@@ -24,7 +24,10 @@ echo "== A member's identity, and an encrypted repository holding the example's 
 run "$casefile" keygen
 run "$casefile" init "$demo/repo" --partnership "Northdale Safeguarding Children Partnership" \
 	--member office --example
-git -C "$demo/repo" commit -q -m "The example partnership's cases" || exit 1
+# The example carries deliberate errors (the point of the check below), which the
+# pre-commit hook would refuse: an import of existing records skips that one validation with
+# --no-verify.  Plaintext still cannot get past pre-push or a server's pre-receive hook.
+git -C "$demo/repo" commit -q --no-verify -m "The example partnership's cases" || exit 1
 git -C "$demo/repo" gc -q
 echo
 echo "== What git stores (and any server would hold): ciphertext only"
@@ -47,6 +50,17 @@ echo
 echo "== Is the publication-stage case ready to publish?"
 run "$casefile" -C "$demo/repo" ready 2025-011
 echo
+echo "== A reviewer deletes a required date from a clean case and tries to commit it"
+sed -i '/^  tor_agreed:/d' "$demo/repo/cases/2026-004/case.yaml"
+git -C "$demo/repo" add cases/2026-004/case.yaml
+run git -C "$demo/repo" commit -q -m "2026-004: dates"
+git -C "$demo/repo" reset -q
+git -C "$demo/repo" checkout -q -- cases/2026-004
+echo
+echo "== Is this clone set up to keep plaintext out of git?"
+run "$casefile" -C "$demo/repo" doctor
+echo
 echo "Also: casefile status --format html -o status.html (a printable page), --format csv,"
+echo "      casefile check --staged (what the hook runs), casefile check --rev HEAD,"
 echo "      casefile show 2025-006, casefile explain deadline/rapid-review, casefile member list."
 echo "The demo repository is in demo/repo; remove it with rm -rf demo."
