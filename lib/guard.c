@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 
@@ -512,16 +513,36 @@ static int walk_tree(walk *w, const git_oid *id, unsigned depth)
 /* Judges the cases/ tree of root (the tree of where); 1 when it holds a bad blob. */
 static int walk_root(walk *w, const git_tree *root, const git_object *where)
 {
-	const git_tree_entry *cases = git_tree_entry_byname(root, CASES_DIR);
-	if (!cases || git_tree_entry_type(cases) != GIT_OBJECT_TREE)
-		return 0;
+	/* Every root entry whose name is cases in any letter case: git matches the cases pattern so
+	 * on a clone with core.ignorecase, and a link or file named cases would put the case
+	 * files somewhere the filter never sees. */
 	w->where = where;
 	cf_buf_clear(&w->where_name);
-	cf_buf_clear(&w->path);
-	cf_buf_puts(&w->path, CASES_DIR "/");
-	if (cf_buf_oom(&w->path))
-		return -2;
-	return walk_tree(w, git_tree_entry_id(cases), 0);
+	int bad = 0, rc = 0;
+	size_t n = git_tree_entrycount(root);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(root, i);
+		const char *name = git_tree_entry_name(e);
+		if (strcasecmp(name, CASES_DIR) != 0)
+			continue;
+		cf_buf_clear(&w->path);
+		cf_buf_puts(&w->path, name);
+		if (cf_buf_oom(&w->path))
+			return -2;
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			cf_buf_putc(&w->path, '/');
+			rc = walk_tree(w, git_tree_entry_id(e), 0);
+		} else if (git_tree_entry_type(e) == GIT_OBJECT_COMMIT) {
+			rc = judge_special(w, git_tree_entry_id(e), 0);
+		} else if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+			rc = judge_special(w, git_tree_entry_id(e), 1);
+		} else {
+			rc = judge_blob(w, git_tree_entry_id(e));
+		}
+		if (rc > 0)
+			bad = 1;
+	}
+	return rc < 0 ? rc : bad;
 }
 
 typedef struct oid_list {

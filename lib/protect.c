@@ -3,6 +3,7 @@
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -70,8 +71,10 @@ void cf_protect_free(cf_protect *p)
 
 int cf_protect_is_encrypted_path(const char *path)
 {
+	/* In any letter case: on a clone with core.ignorecase (macOS, Windows) git sends
+	 * Cases/... through the filter too, and it must not come out as plaintext. */
 	size_t n = strlen(CF_CASES_DIR);
-	return path && strncmp(path, CF_CASES_DIR, n) == 0 && path[n] == '/' && path[n + 1];
+	return path && strncasecmp(path, CF_CASES_DIR, n) == 0 && path[n] == '/' && path[n + 1];
 }
 
 /* Reads access.yaml when it has not been read, or when reload is set (it named no key for a

@@ -48,7 +48,7 @@ typedef struct cf_protect cf_protect;
 int cf_protect_open(cf_protect **out, const char *root, const char *git_dir, cf_diags *diags);
 void cf_protect_free(cf_protect *p);
 
-/* True for a repository path that is stored encrypted ("cases/..."). */
+/* True for a repository path that is stored encrypted ("cases/...", in any letter case). */
 int cf_protect_is_encrypted_path(const char *path);
 
 int cf_protect_clean(const char **out, size_t *out_len, cf_protect *p, const char *path,

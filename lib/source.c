@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -28,6 +29,7 @@ typedef struct entry {
 	git_oid oid;
 	unsigned mode;	/* 0100644, 0100755, 0120000 (a link), 0160000 (a submodule) */
 	int conflicted; /* the index holds it unmerged (stages 1-3, no stage 0) */
+	int read;	/* read by cf_source_read (judged there: see guard_read) */
 } entry;
 
 struct cf_source {
@@ -298,6 +300,7 @@ static int add_entry(cf_source *s, const char *path, const git_oid *oid, unsigne
 	git_oid_cpy(&e->oid, oid);
 	e->mode = mode;
 	e->conflicted = conflicted;
+	e->read = 0;
 	return 0;
 }
 
@@ -343,7 +346,12 @@ int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
 	s->name = cf_strdup("index");
 	if (!s->name)
 		goto fail;
-	if (git_repository_index(&s->index, s->repo) < 0) {
+	/* `git commit -a`, `git commit FILE` and `-i`/`-o` stage into a temporary index and
+	 * name it to the hook in GIT_INDEX_FILE: that is what will be committed. */
+	const char *index_file = getenv("GIT_INDEX_FILE");
+	int rc = index_file && *index_file ? git_index_open(&s->index, index_file)
+					   : git_repository_index(&s->index, s->repo);
+	if (rc < 0) {
 		git_failed(diags, "the git index");
 		goto fail;
 	}
@@ -590,6 +598,7 @@ static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *a
 			memcpy(*data, git_odb_object_data(obj), *len);
 		else
 			rc = -1;
+		((entry *)en)->read = 1;
 	}
 	git_odb_object_free(obj);
 	pthread_mutex_unlock(&s->lock);
@@ -898,6 +907,72 @@ int cf_source_attributes_changed(cf_source *s)
 			return -1;
 	}
 	return has_mine != has_base || (has_mine && !git_oid_equal(&mine, &base));
+}
+
+/* Whether path lies under cases/ as git may match it: its first component is "cases" in
+ * any letter case (core.ignorecase), or it is that component itself. */
+static int under_cases(const char *path)
+{
+	size_t n = strlen(CF_CASES_PREFIX);
+	return strncasecmp(path, CF_CASES_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static int in_dirs(const char *path, const cf_strlist *dirs)
+{
+	size_t n = strlen(CF_CASES_PREFIX);
+	if (strncmp(path, CF_CASES_PREFIX "/", n + 1) != 0)
+		return 0;
+	const char *id = path + n + 1;
+	size_t len = strcspn(id, "/");
+	for (size_t i = 0; dirs && i < dirs->n; i++)
+		if (strlen(dirs->items[i]) == len && strncmp(id, dirs->items[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+int cf_source_guard(cf_source *s, const cf_strlist *dirs, const cf_strlist *files, int all,
+		    cf_diags *diags)
+{
+	if (s->kind == WORKDIR)
+		return 0;
+	cf_arena *scratch = NULL;
+	if (cf_arena_new(&scratch, 1) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		entry *en = &s->entries[i];
+		if (!under_cases(en->path) || en->read || en->conflicted)
+			continue;
+		int exact =
+		    strncmp(en->path, CF_CASES_PREFIX "/", strlen(CF_CASES_PREFIX) + 1) == 0;
+		if (exact && !all && !in_dirs(en->path, dirs) &&
+		    !(files && cf_strlist_contains(files, en->path)))
+			continue; /* as HEAD has it: judged when it was committed */
+		if (en->mode == GIT_FILEMODE_LINK || en->mode == GIT_FILEMODE_COMMIT) {
+			cf_diag *d = cf_diags_add(
+			    diags, CF_SEV_ERROR, en->path, 0, 0, "crypt/plaintext",
+			    en->mode == GIT_FILEMODE_LINK
+				? "a symbolic link: git stores its target as plain text, not "
+				  "through "
+				  "casefile's filter"
+				: "a submodule: its files are kept in another repository, not "
+				  "encrypted through casefile's filter");
+			cf_diag_hint(diags, d, "case directories hold regular files only");
+			continue;
+		}
+		git_odb_object *obj = NULL;
+		if (git_odb_read(&obj, s->odb, &en->oid) < 0) {
+			git_failed(diags, en->path);
+			rc = -1;
+			break;
+		}
+		if (cf_guard_blob(en->path, git_odb_object_data(obj), git_odb_object_size(obj),
+				  s->ring, scratch, diags) == -2)
+			rc = -1;
+		git_odb_object_free(obj);
+	}
+	cf_arena_free(scratch);
+	return rc;
 }
 
 void cf_source_set_keyring(cf_source *s, const cf_keyring *ring)

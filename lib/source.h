@@ -53,6 +53,17 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
  * not a regular file or a directory (a symbolic link above all: it could lead outside the
  * repository) is reported as source/symlink or source/special and left out. */
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
+/* The plaintext guard over an index or commit source (lib/guard), for what no case read:
+ * every entry whose first component is "cases" in any letter case (a link or file named
+ * cases included) that cf_source_read did not read -- files of a locked case, files the
+ * schema does not know, files directly under cases/, dot-directories -- is judged with
+ * cf_guard_blob; links and submodules are crypt/plaintext.  Unless all is set, only the
+ * entries under cases/ID/ for the ids in dirs, the paths in files, and entries whose
+ * first component is not exactly "cases" (the rest are as HEAD has them).  Call it after
+ * the cases were read.  0 (diagnostics added), -1 when a blob cannot be read or memory ran
+ * out. */
+int cf_source_guard(cf_source *s, const cf_strlist *dirs, const cf_strlist *files, int all,
+		    cf_diags *diags);
 /* Whether the root .gitattributes of an index or commit source differs from the one before
  * it (HEAD for the index, the first parent for a commit): 1 (also when there is nothing
  * before it, and always for the working tree), 0, or -1 when git cannot say.  Only the root

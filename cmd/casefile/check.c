@@ -130,26 +130,6 @@ static int open_source(cf_source **src, const cli_check_opts *o, const char *roo
 	}
 }
 
-/* Files git stores from an index or a commit that no case reads -- directly under cases/ --
- * must be ciphertext too: reading them through the source says so (crypt/plaintext). */
-static int guard_loose_files(cf_source *src, const cf_strlist *files, cf_diags *diags)
-{
-	cf_arena *scratch = NULL;
-	if (files->n == 0)
-		return 0;
-	if (cf_arena_new(&scratch, 1) < 0)
-		return -1;
-	for (size_t i = 0; i < files->n; i++) {
-		char *data;
-		size_t len;
-		cf_source_read(src, files->items[i], CF_CRYPT_MAX_PLAIN, scratch, &data, &len,
-			       diags);
-		cf_arena_reset(scratch);
-	}
-	cf_arena_free(scratch);
-	return 0;
-}
-
 /* The files under cases/ whose attributes are checked (crypt/attributes): one made-up path
  * always, so a .gitattributes that stops routing cases/ is caught even when no case changed;
  * and when the root .gitattributes changed, every file of the cases checked and the loose
@@ -255,7 +235,6 @@ int cli_check(const cf_cli *cli, const cli_check_opts *o, cf_diags *diags, size_
 	if (o->from != CLI_FROM_WORKDIR) {
 		cf_strlist paths = CF_STRLIST_INIT;
 		int bad =
-		    guard_loose_files(src, &files, diags) < 0 ||
 		    attribute_paths(&paths, src, &ids, &files) < 0 ||
 		    cf_guard_attributes(cf_source_git_repository(src),
 					o->from == CLI_FROM_REV ? o->rev : NULL, &paths, diags) < 0;
@@ -277,6 +256,14 @@ int cli_check(const cf_cli *cli, const cli_check_opts *o, cf_diags *diags, size_
 	for (size_t i = 0; i < ids.n; i++)
 		cf_diags_move(diags, &per_case[i]);
 	*checked = ids.n;
+	/* What no case read -- files the schema does not know, a locked case's other files,
+	 * files directly under cases/ -- must be ciphertext too. */
+	if (o->from != CLI_FROM_WORKDIR &&
+	    cf_source_guard(src, &ids, &files, everything, diags) < 0) {
+		fprintf(stderr, "casefile: check: cannot read the files under cases/\n");
+		rc = CF_EXIT_USAGE;
+		goto out;
+	}
 out:
 	cf_diags_sort(diags);
 	if (rc == 0) {

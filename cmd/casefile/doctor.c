@@ -744,8 +744,8 @@ static void check_history(doctor *d, const cf_keyring *ring)
 	git_repository *repo = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_strlist commits = CF_STRLIST_INIT;
-	int inited = git_libgit2_init() >= 0;
-	if (!inited || cf_guard_open(&repo, d->root, &diags) != 0) {
+	/* cf_guard_open initialises libgit2; its shutdown is ours once the repository is. */
+	if (cf_guard_open(&repo, d->root, &diags) != 0) {
 		problem(d, "history", "cannot open the repository: %s",
 			diags.len ? diags.items[0].message : "libgit2 failed");
 		more(d, "fix", "`git fsck` says whether the repository is damaged");
@@ -802,9 +802,10 @@ static void check_history(doctor *d, const cf_keyring *ring)
 out:
 	cf_strlist_free(&commits);
 	cf_diags_free(&diags);
-	git_repository_free(repo);
-	if (inited)
+	if (repo) {
+		git_repository_free(repo);
 		git_libgit2_shutdown();
+	}
 }
 
 /* ---- the working tree ---- */

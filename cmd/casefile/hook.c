@@ -13,6 +13,7 @@
  *
  * Each fails closed: when it cannot tell (a repository it cannot read, out of memory), it
  * refuses, and says why. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,7 @@ static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = 0;
+	errno = 0;
 	while (rc == 0 && getline(&line, &cap, stdin) >= 0) {
 		char *f[4];
 		size_t n = split_fields(line, f, 4);
@@ -123,8 +125,32 @@ static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t
 		if (rc == 0 && hide_field >= 0 && !is_zero_id(f[hide_field]))
 			rc = cf_strlist_add(hides, f[hide_field]);
 	}
+	if (rc == 0 && ferror(stdin))
+		rc = -1; /* a read error is not the end of git's list: refuse */
 	free(line);
 	return rc;
+}
+
+/* A case repository's refs point at commits (or tags of commits): a ref pointing at a blob
+ * or a tree would carry files past every check that reads commits.  1 when each tip is
+ * one (else each is named on stderr), 0 when one is not. */
+static int tips_are_commits(git_repository *repo, const cf_strlist *tips)
+{
+	int ok = 1;
+	for (size_t i = 0; i < tips->n; i++) {
+		git_object *obj = NULL, *commit = NULL;
+		if (git_revparse_single(&obj, repo, tips->items[i]) < 0 ||
+		    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+			fprintf(stderr,
+				"casefile: push refused: %.12s is not a commit: only branches and "
+				"tags of commits may be pushed to a case repository\n",
+				tips->items[i]);
+			ok = 0;
+		}
+		git_object_free(commit);
+		git_object_free(obj);
+	}
+	return ok;
 }
 
 /* Every blob under cases/ of the commits in range: 0 all ciphertext, 1 not (printed), or
@@ -181,6 +207,8 @@ static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 	}
 	/* What the remote has already was checked when it was pushed: a named remote's
 	 * tracking refs, and the ids git says the remote refs point at. */
+	if (!tips_are_commits(repo, &tips))
+		goto out;
 	int named = *remote && !strchr(remote, '/') && !strchr(remote, ':');
 	if (named)
 		cf_buf_printf(&glob, "refs/remotes/%s/*", remote);
@@ -253,6 +281,8 @@ static int hook_pre_receive(void)
 		fputs("casefile: push refused: the pushed commits could not be read\n", stderr);
 		goto out;
 	}
+	if (!tips_are_commits(repo, &tips))
+		goto out;
 	/* Everything the repository's refs reach now was checked when it came. */
 	cf_guard_range range = {(const char *const *)tips.items, tips.n, NULL, NULL, 0, "refs/*"};
 	refused =

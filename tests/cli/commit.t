@@ -24,7 +24,7 @@ if ! command -v git >/dev/null 2>&1; then
 	exit 0
 fi
 
-echo "1..36"
+echo "1..44"
 
 export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
 export CASEFILE_TODAY=2026-11-24 NO_COLOR=1
@@ -168,6 +168,45 @@ check $((! $?)) "the remote holds no object with the plaintext"
 [ "$(git -C "$bare" rev-parse main)" = "$(git -C "$r" rev-parse HEAD~1)" ]
 check $? "the remote's main did not move"
 git -C "$r" reset -q --hard HEAD~1
+
+# `git commit -a` stages into a temporary index (GIT_INDEX_FILE): the hook judges that one.
+git -C "$r" config --local --remove-section filter.casefile
+sed -i 's/^title: \(.*\)$/title: \1 (commit -a)/' "$c"
+git -C "$r" commit -qam "commit -a without the filter" >"$tmp/ca.out" 2>&1
+check $((! $?)) "git commit -a of a case file, filter unset: refused"
+grep -q '^cases/2026-004/case.yaml: error\[crypt/plaintext\]' "$tmp/ca.out"
+check $? "  crypt/plaintext: the hook read the index git commit -a made"
+git -C "$r" reset -q
+git -C "$r" checkout -q -- cases
+"$CASEFILE" -C "$r" init >/dev/null 2>&1
+
+# A file no case reads -- one the schema does not know -- is judged too.
+echo "scanned letter, PLAINTEXT-MARKER-8" >"$tmp/scan.txt"
+id=$(git -C "$r" hash-object -w --no-filters "$tmp/scan.txt")
+git -C "$r" update-index --add --cacheinfo "100644,$id,cases/2026-004/scan.txt"
+git -C "$r" commit -qm "an attachment" >"$tmp/u.out" 2>&1
+check $((! $?)) "a plaintext file the schema does not know: refused"
+grep -q '^cases/2026-004/scan.txt: error\[crypt/plaintext\]' "$tmp/u.out"
+check $? "  with crypt/plaintext naming it"
+git -C "$r" rm -q --cached cases/2026-004/scan.txt
+
+# A link named cases would carry the case files to a path the filter never sees.
+git -C "$r" mv cases data && ln -s data "$r/cases" && git -C "$r" add -A 2>/dev/null &&
+	git -C "$r" commit -q --no-verify -m "cases moved behind a link"
+git -C "$r" push -q --no-verify origin main >"$tmp/l.out" 2>&1
+check $((! $?)) "a root 'cases' that is a symbolic link: the bare remote refuses the push"
+grep -q 'cases: error\[crypt/plaintext\]: a symbolic link' "$tmp/l.out"
+check $? "  naming it"
+git -C "$r" reset -q --hard HEAD~1
+
+# A ref that points at a blob, not a commit, would carry its bytes past every check.
+blobid=$(git -C "$r" hash-object -w --no-filters "$tmp/scan.txt")
+git -C "$r" tag blobtag "$blobid"
+git -C "$r" push -q --no-verify origin blobtag >"$tmp/bt.out" 2>&1
+check $((! $?)) "a tag of a blob: the bare remote refuses it"
+grep -q 'is not a commit' "$tmp/bt.out"
+check $? "  saying only commits may be pushed"
+git -C "$r" tag -d blobtag >/dev/null
 
 # ---- check --rev -----------------------------------------------------------------------------
 "$CASEFILE" -C "$r" check --rev HEAD >"$tmp/rev.out" 2>&1

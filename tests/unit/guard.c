@@ -562,9 +562,14 @@ static void test_history(const cf_key *k, const cf_keyring *ring)
 	is_int(d.len, 3, "... the tampered blob passes for ciphertext");
 	cf_diags_clear(&d);
 
-	is_int(guard(r, "flat", "main", NULL, NULL, NULL, &commits, &d), 0,
-	       "a file named cases: nothing under cases/, 0");
-	is_int(d.len, 0, "... no diagnostic");
+	is_int(guard(r, "flat", "main", NULL, NULL, NULL, &commits, &d), 1,
+	       "a file named cases, in plaintext: 1");
+	i = diag_at(&d, "cases");
+	ok(d.len == 1 && i == 0 && strcmp(d.items[0].rule, "crypt/plaintext") == 0,
+	   "... crypt/plaintext at 'cases': the files are not where the filter looks");
+	ok(list_is(&commits, h.g, NULL, NULL), "... commit G");
+	cf_diags_clear(&d);
+	cf_strlist_free(&commits);
 
 	is_int(guard(r, h.tree_b, NULL, NULL, NULL, NULL, &commits, &d), 1,
 	       "a tip that is a tree: its cases/ is judged");
@@ -576,15 +581,18 @@ static void test_history(const cf_key *k, const cf_keyring *ring)
 	is_int(guard(r, NULL, NULL, "refs/*", NULL, NULL, &commits, &d), 1,
 	       "tip_glob refs/*, a dangling symbolic ref among them: 1");
 	is_int(d.len, 4, "... every bad blob once: n.md, and F's link, submodule, empty file");
-	ok(commits.n == 4 && cf_strlist_contains(&commits, h.b) &&
+	ok(commits.n == 5 && cf_strlist_contains(&commits, h.b) &&
 	       cf_strlist_contains(&commits, h.c) && cf_strlist_contains(&commits, h.e) &&
-	       cf_strlist_contains(&commits, h.f),
-	   "... commits B, C, E, F");
+	       cf_strlist_contains(&commits, h.f) && cf_strlist_contains(&commits, h.g),
+	   "... commits B, C, E, F, and G (whose file named cases is n.md's plaintext)");
 	cf_diags_clear(&d);
 	cf_strlist_free(&commits);
 	is_int(guard(r, NULL, NULL, "heads", "refs/heads/o*", NULL, &commits, &d), 1,
 	       "tip_glob heads, hide_glob refs/heads/o*: 1");
-	ok(list_is(&commits, h.b, h.c, h.e), "... commits B, C, E");
+	ok(commits.n == 4 && cf_strlist_contains(&commits, h.b) &&
+	       cf_strlist_contains(&commits, h.c) && cf_strlist_contains(&commits, h.e) &&
+	       cf_strlist_contains(&commits, h.g),
+	   "... commits B, C, E, G");
 	cf_diags_clear(&d);
 	cf_strlist_free(&commits);
 	is_int(guard(r, NULL, NULL, "refs/heads/main", "refs/heads/*", NULL, &commits, &d), 0,
