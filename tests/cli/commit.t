@@ -3,36 +3,12 @@
 # judges what is staged, not the working tree; plaintext never gets into a pushed commit, with
 # or without --no-verify; the pre-receive hook of a bare remote refuses it without a key;
 # `check --rev` reads a commit and reports a damaged blob as crypt/tampered.
-CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi; }
-show() { sed 's/^/# /' "$1"; }
-
-for c in init hook hooks; do
-	if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP casefile $c is not available in this build"
-		exit 0
-	fi
-done
-if ! command -v git >/dev/null 2>&1; then
-	echo "1..0 # SKIP git is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need init hook hooks
 
 echo "1..44"
 
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
-export CASEFILE_TODAY=2026-11-24 NO_COLOR=1
-unset CASEFILE_IDENTITY GIT_DIR GIT_WORK_TREE
-mkdir -p "$HOME"
-git config --global user.name "Test Member"
-git config --global user.email test@example.org
-git config --global init.defaultBranch main
+sandbox
 
 r="$tmp/clone"
 "$CASEFILE" keygen >/dev/null 2>&1 &&

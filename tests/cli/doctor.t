@@ -6,41 +6,12 @@
 # the identity readable by others, a commit holding a case file in plaintext (named with its
 # commit, and what to do, before and after a push), cases/ left encrypted in the working tree.
 # In the shared bare repository it checks the pre-receive hook and the history.
-CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-tmp=$(cd "$tmp" && pwd -P) || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() {
-	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
-	return "$1"
-}
-show() { sed 's/^/# /' "$1"; }
-
-for c in init doctor hooks keygen; do
-	if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP casefile $c is not available in this build"
-		exit 0
-	fi
-done
-if ! command -v git >/dev/null 2>&1; then
-	echo "1..0 # SKIP git is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need init doctor hooks keygen
 
 echo "1..38"
 
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
-export CASEFILE_IDENTITY="$tmp/home/identity" CASEFILE_TODAY=2026-11-24 NO_COLOR=1
-unset GIT_DIR GIT_WORK_TREE CASEFILE_DATADIR
-mkdir -p "$HOME"
-git config --global user.name "Test Member"
-git config --global user.email test@example.org
-git config --global init.defaultBranch main
+sandbox
 EXE=$(readlink -f "$CASEFILE")
 out="$tmp/out" err="$tmp/err"
 r="$tmp/clone"

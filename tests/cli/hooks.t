@@ -5,41 +5,12 @@
 # is kept as NAME.local and still runs, after ours; core.hooksPath is honoured; a hook whose
 # casefile is gone refuses (fails closed).  The hooks' own work (`casefile hook`) is
 # commit.t's: here the chain is tested with a stand-in for casefile's hook.
-CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-tmp=$(cd "$tmp" && pwd -P) || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() {
-	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
-	return "$1"
-}
-show() { sed 's/^/# /' "$1"; }
-
-for c in init hooks; do
-	if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP casefile $c is not available in this build"
-		exit 0
-	fi
-done
-if ! command -v git >/dev/null 2>&1; then
-	echo "1..0 # SKIP git is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need init hooks
 
 echo "1..33"
 
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
-export CASEFILE_IDENTITY="$tmp/home/identity"
-unset GIT_DIR GIT_WORK_TREE CASEFILE_DATADIR
-mkdir -p "$HOME"
-git config --global user.name "Test Member"
-git config --global user.email test@example.org
-git config --global init.defaultBranch main
+sandbox
 EXE=$(readlink -f "$CASEFILE")
 out="$tmp/out" err="$tmp/err"
 

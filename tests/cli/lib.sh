@@ -1,0 +1,48 @@
+# Shared by the command-line tests: source it first (. "$(dirname "$0")/lib.sh").
+#
+# Sets CASEFILE (the program under test) and CF_SRCDIR (the source tree) unless the caller
+# did, makes $tmp (removed on exit), and gives the TAP helpers:
+#   ok DESC, nok DESC        one test line
+#   check STATUS DESC        ok when STATUS is 0; returns STATUS
+#   show FILE                FILE as TAP comments
+#   need CMD...              skips the whole file unless casefile has every CMD (and git is
+#                            installed)
+#   sandbox                  a private HOME, git configuration and member identity, so no
+#                            test reads or changes the user's
+CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
+CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+tmp=$(cd "$tmp" && pwd -P) || exit 1
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() {
+	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
+	return "$1"
+}
+show() { sed 's/^/# /' "$1"; }
+
+need() {
+	for c in "$@"; do
+		if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
+			echo "1..0 # SKIP casefile $c is not available in this build"
+			exit 0
+		fi
+	done
+	if ! command -v git >/dev/null 2>&1; then
+		echo "1..0 # SKIP git is not installed"
+		exit 0
+	fi
+}
+
+sandbox() {
+	export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
+	export CASEFILE_IDENTITY="$tmp/home/identity" CASEFILE_TODAY=2026-11-24 NO_COLOR=1
+	unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE CASEFILE_DATADIR
+	mkdir -p "$HOME"
+	git config --global user.name "Test Member"
+	git config --global user.email test@example.org
+	git config --global init.defaultBranch main
+}
