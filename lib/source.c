@@ -46,9 +46,14 @@ struct cf_source {
 	entry *entries;
 	size_t n, cap;
 	git_oid commit; /* COMMIT */
-	/* libgit2 objects serve one thread at a time; blobs are read from worker threads. */
+	/* libgit2 objects serve one thread at a time; blobs are read from worker threads.  Each
+	 * thread reading blobs opens an object database of its own (odb_key); lock guards
+	 * s->odb, which the opening thread uses, and a thread that could not open its own. */
 	pthread_mutex_t lock;
 	int has_lock;
+	pthread_key_t odb_key;
+	int has_key;
+	char *objects_dir;
 };
 
 int cf_source_open_workdir(cf_source **out, const char *root)
@@ -304,6 +309,27 @@ static int add_entry(cf_source *s, const char *path, const git_oid *oid, unsigne
 	return 0;
 }
 
+static void free_thread_odb(void *odb)
+{
+	git_odb_free(odb);
+}
+
+/* The calling thread's own object database, opened on first use; NULL when it cannot be
+ * opened (then s->odb serves, under s->lock). */
+static git_odb *thread_odb(cf_source *s)
+{
+	git_odb *odb = pthread_getspecific(s->odb_key);
+	if (odb)
+		return odb;
+	if (git_odb_open(&odb, s->objects_dir) < 0)
+		return NULL;
+	if (pthread_setspecific(s->odb_key, odb) != 0) {
+		git_odb_free(odb);
+		return NULL;
+	}
+	return odb;
+}
+
 /* The repository of the working tree at root, for a source of kind. */
 static int open_git(cf_source **out, const char *root, enum kind kind, cf_diags *diags)
 {
@@ -329,6 +355,12 @@ static int open_git(cf_source **out, const char *root, enum kind kind, cf_diags 
 		cf_source_free(s);
 		return -1;
 	}
+	s->objects_dir = cf_path_join(git_repository_commondir(s->repo), "objects");
+	if (!s->objects_dir || pthread_key_create(&s->odb_key, free_thread_odb) != 0) {
+		cf_source_free(s);
+		return -1;
+	}
+	s->has_key = 1;
 	*out = s;
 	return 0;
 }
@@ -579,10 +611,12 @@ static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *a
 			     "cannot read: not in the %s", s->name);
 		return -1;
 	}
-	pthread_mutex_lock(&s->lock);
+	git_odb *odb = thread_odb(s);
+	if (!odb)
+		pthread_mutex_lock(&s->lock);
 	git_odb_object *obj = NULL;
 	int rc = 0;
-	if (git_odb_read(&obj, s->odb, &en->oid) < 0) {
+	if (git_odb_read(&obj, odb ? odb : s->odb, &en->oid) < 0) {
 		const git_error *e = git_error_last();
 		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read",
 			     "cannot read from the %s: %s", s->name,
@@ -601,7 +635,8 @@ static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *a
 		((entry *)en)->read = 1;
 	}
 	git_odb_object_free(obj);
-	pthread_mutex_unlock(&s->lock);
+	if (!odb)
+		pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -1121,6 +1156,12 @@ void cf_source_free(cf_source *s)
 	if (!s)
 		return;
 	if (s->kind != WORKDIR) {
+		if (s->has_key) { /* the other threads' databases went with their threads */
+			git_odb_free(pthread_getspecific(s->odb_key));
+			pthread_setspecific(s->odb_key, NULL);
+			pthread_key_delete(s->odb_key);
+		}
+		free(s->objects_dir);
 		free(s->entries);
 		cf_arena_free(s->paths);
 		git_index_free(s->index);
