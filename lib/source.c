@@ -370,21 +370,176 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Adds one entry of the index; unmerged paths (stages 1-3, consecutive) are listed once. */
+static int add_index_entry(cf_source *s, const char *path, const git_oid *oid, unsigned mode,
+			   int stage)
+{
+	if (stage && s->n && strcmp(s->entries[s->n - 1].path, path) == 0)
+		return 0;
+	return add_entry(s, path, oid, mode, stage != 0);
+}
+
+/* git's index file, read here rather than by libgit2, which takes longer to load an index of
+ * thousands of entries than casefile takes to check a case (Documentation/gitformat-index:
+ * versions 2 to 4, entries sorted by path).  0 when read (an absent file is an empty
+ * index); 1 when it is one this reader leaves to libgit2 (a split or sparse index, a version
+ * it does not know); 2 when it is damaged (cut short, an entry that runs past the end); -1
+ * when memory ran out. */
+static int read_index_file(cf_source *s, const char *path)
+{
+	cf_buf b = CF_BUF_INIT;
+	if (cf_read_file_buf(&b, path, (size_t)1 << 30) < 0) {
+		int absent = errno == ENOENT;
+		cf_buf_free(&b);
+		return absent ? 0 : 1;
+	}
+	const unsigned char *p = (const unsigned char *)b.ptr, *end = p + b.len;
+	int rc = 1;
+	if (b.len < 12 + GIT_OID_RAWSZ || memcmp(p, "DIRC", 4) != 0) {
+		rc = 2;
+		goto out;
+	}
+	uint32_t version = be32(p + 4), count = be32(p + 8);
+	if (version < 2 || version > 4)
+		goto out;
+	end -= GIT_OID_RAWSZ; /* the checksum */
+	p += 12;
+	cf_buf prev = CF_BUF_INIT; /* version 4: the previous path, which the next one shares */
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *start = p;
+		if (end - p < 62)
+			goto bad;
+		unsigned mode = be32(p + 24);
+		git_oid oid;
+		git_oid_fromraw(&oid, p + 40);
+		unsigned flags = (unsigned)p[60] << 8 | p[61];
+		p += 62;
+		unsigned extended = 0;
+		if (flags & 0x4000) {
+			if (version < 3 || end - p < 2)
+				goto bad;
+			extended = (unsigned)p[0] << 8 | p[1];
+			p += 2;
+		}
+		int stage = (int)((flags >> 12) & 3);
+		if (version == 4) {
+			/* The number of bytes to drop from the previous path, as an offset varint.
+			 */
+			size_t drop = 0;
+			if (p >= end)
+				goto bad;
+			unsigned char c = *p++;
+			drop = c & 127;
+			while (c & 128) {
+				if (p >= end || drop > ((size_t)1 << 40))
+					goto bad;
+				c = *p++;
+				drop = ((drop + 1) << 7) | (c & 127);
+			}
+			const unsigned char *nul = memchr(p, 0, (size_t)(end - p));
+			if (!nul || drop > prev.len)
+				goto bad;
+			prev.len -= drop;
+			cf_buf_put(&prev, p, (size_t)(nul - p));
+			p = nul + 1;
+		} else {
+			const unsigned char *nul = memchr(p, 0, (size_t)(end - p));
+			if (!nul)
+				goto bad;
+			cf_buf_clear(&prev);
+			cf_buf_put(&prev, p, (size_t)(nul - p));
+			/* Padded with 1 to 8 NULs to a multiple of 8 bytes from the entry's start.
+			 */
+			size_t len = (size_t)(nul - start) + 1;
+			p = start + ((len + 7) & ~(size_t)7);
+			if (p > end)
+				goto bad;
+		}
+		if (cf_buf_oom(&prev)) {
+			rc = -1;
+			goto done;
+		}
+		/* A sparse index holds directories (mode 040000): libgit2's business. */
+		/* ... and a split index may hold entries without a path (the shared index
+		 * has them). */
+		if ((mode & 0170000) == 0040000 || prev.len == 0)
+			goto other;
+		if (extended & 0x2000) /* intent to add (`git add -N`): nothing staged yet */
+			continue;
+		char *copy = cf_arena_strndup(s->paths, prev.ptr, prev.len);
+		if (!copy || add_index_entry(s, copy, &oid, mode, stage) < 0) {
+			rc = -1;
+			goto done;
+		}
+	}
+	/* Extensions: a split index ("link") keeps entries in another file. */
+	while (end - p >= 8) {
+		uint32_t size = be32(p + 4);
+		if (memcmp(p, "link", 4) == 0 || memcmp(p, "sdir", 4) == 0)
+			goto other;
+		if ((size_t)(end - p - 8) < size)
+			goto bad;
+		p += 8 + size;
+	}
+	if (p == end) {
+		rc = 0;
+		goto done;
+	}
+bad:
+	rc = 2;
+	goto drop;
+other:
+	rc = 1;
+drop:
+	s->n = 0; /* what was read is dropped */
+	cf_arena_reset(s->paths);
+done:
+	cf_buf_free(&prev);
+out:
+	cf_buf_free(&b);
+	return rc;
+}
+
 int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
 {
 	cf_source *s;
 	if (open_git(&s, root, INDEX, diags) < 0)
 		return -1;
 	s->name = cf_strdup("index");
-	if (!s->name)
+	if (!s->name || cf_arena_new(&s->paths, 0) < 0)
 		goto fail;
 	/* `git commit -a`, `git commit FILE` and `-i`/`-o` stage into a temporary index and
 	 * name it to the hook in GIT_INDEX_FILE: that is what will be committed. */
 	const char *index_file = getenv("GIT_INDEX_FILE");
+	char *path = index_file && *index_file
+			 ? cf_strdup(index_file)
+			 : cf_path_join(git_repository_path(s->repo), "index");
+	int own = path ? read_index_file(s, path) : -1;
+	if (own == 2) {
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, ".git", 0, 0, "source/read",
+					  "cannot read the git index %s: it is damaged", path);
+		cf_diag_hint(diags, d,
+			     "`git status` says more; `git reset` rebuilds the index from HEAD "
+			     "(what was staged must then be added again)");
+	}
+	free(path);
+	if (own < 0 || own == 2)
+		goto fail;
+	if (own == 0)
+		goto sorted;
 	int rc = index_file && *index_file ? git_index_open(&s->index, index_file)
 					   : git_repository_index(&s->index, s->repo);
 	if (rc < 0) {
 		git_failed(diags, "the git index");
+		if (diags->len && strstr(diags->items[diags->len - 1].message, "'link'"))
+			cf_diag_hint(diags, &diags->items[diags->len - 1],
+				     "casefile cannot read a split index (core.splitIndex): `git "
+				     "update-index --no-split-index` turns it off");
 		goto fail;
 	}
 	size_t n = git_index_entrycount(s->index);
@@ -393,18 +548,10 @@ int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
 		/* Added with `git add -N`: nothing of it is staged yet. */
 		if (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)
 			continue;
-		int stage = GIT_INDEX_ENTRY_STAGE(e);
-		if (stage != 0) {
-			/* An unmerged path: its stages 1-3 are consecutive; list it once. */
-			if (s->n && strcmp(s->entries[s->n - 1].path, e->path) == 0)
-				continue;
-			if (add_entry(s, e->path, &e->id, e->mode, 1) < 0)
-				goto fail;
-			continue;
-		}
-		if (add_entry(s, e->path, &e->id, e->mode, 0) < 0)
+		if (add_index_entry(s, e->path, &e->id, e->mode, GIT_INDEX_ENTRY_STAGE(e)) < 0)
 			goto fail;
 	}
+sorted:
 	/* The index is sorted by path already (then by stage); sorting again is cheap and
 	 * makes the order the one every lookup here assumes. */
 	qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);

@@ -132,16 +132,16 @@ static int open_source(cf_source **src, const cli_check_opts *o, const char *roo
 
 /* The files under cases/ whose attributes are checked (crypt/attributes): one made-up path
  * always, so a .gitattributes that stops routing cases/ is caught even when no case changed;
- * and when the root .gitattributes changed, every file of the cases checked and the loose
- * ones.  (A lookup costs libgit2 a walk of the path: doing it for every file of 1,000 cases
- * at each commit would cost more than the whole check.) */
-static int attribute_paths(cf_strlist *paths, cf_source *src, const cf_strlist *ids,
+ * and when the root .gitattributes changed (*changed), every file of the cases checked and
+ * the loose ones.  (A lookup costs libgit2 a walk of the path: doing it for every file of
+ * 1,000 cases at each commit would cost more than the whole check.) */
+static int attribute_paths(cf_strlist *paths, int *changed, cf_source *src, const cf_strlist *ids,
 			   const cf_strlist *files)
 {
 	if (cf_strlist_add(paths, CF_CASES_DIR "/CASE-ID/case.yaml") < 0)
 		return -1;
-	int changed = cf_source_attributes_changed(src);
-	if (changed == 0)
+	*changed = cf_source_attributes_changed(src);
+	if (*changed == 0)
 		return 0;
 	for (size_t i = 0; i < files->n; i++)
 		if (cf_strlist_add(paths, files->items[i]) < 0)
@@ -234,10 +234,16 @@ int cli_check(const cf_cli *cli, const cli_check_opts *o, cf_diags *diags, size_
 	}
 	if (o->from != CLI_FROM_WORKDIR) {
 		cf_strlist paths = CF_STRLIST_INIT;
-		int bad =
-		    attribute_paths(&paths, src, &ids, &files) < 0 ||
-		    cf_guard_attributes(cf_source_git_repository(src),
-					o->from == CLI_FROM_REV ? o->rev : NULL, &paths, diags) < 0;
+		int changed = 1;
+		int bad = attribute_paths(&paths, &changed, src, &ids, &files) < 0;
+		/* The index's root .gitattributes is HEAD's: it was judged when HEAD was
+		 * committed (and `casefile doctor` judges the clone's), so the commit changes
+		 * nothing there -- and libgit2 would load the whole index again for one lookup.
+		 * A commit (pre-push) is always judged. */
+		int skip = o->from == CLI_FROM_INDEX && changed == 0;
+		bad = bad || (!skip && cf_guard_attributes(cf_source_git_repository(src),
+							   o->from == CLI_FROM_REV ? o->rev : NULL,
+							   &paths, diags) < 0);
 		cf_strlist_free(&paths);
 		if (bad) {
 			rc = CF_EXIT_USAGE;

@@ -1,0 +1,86 @@
+#!/bin/sh
+# check --staged reads git's index file itself (lib/source): the formats git writes --
+# versions 2, 3 (extended flags: `git add -N`) and 4 (paths prefix-compressed) -- each give
+# what the staged files say; an unmerged path is reported, not read; a split index, which
+# neither reads, stops the check with a way out.
+. "$(dirname "$0")/lib.sh"
+need init
+
+echo "1..11"
+
+sandbox
+
+r="$tmp/clone"
+"$CASEFILE" keygen >/dev/null 2>&1 &&
+	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" --member alice \
+	>/dev/null 2>&1 &&
+	mkdir "$r/cases" &&
+	cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$CF_SRCDIR/example-repo/cases/2026-011" \
+		"$r/cases/" &&
+	git -C "$r" add . && git -C "$r" commit -qm "two clean cases" >/dev/null 2>&1
+check $? "two clean cases committed"
+
+# The staged version of 2026-004 lacks a required date; the working tree has it back.
+c="$r/cases/2026-004/case.yaml"
+cp "$c" "$tmp/good.yaml"
+sed -i '/^  tor_agreed:/d' "$c"
+git -C "$r" add cases/2026-004/case.yaml
+cp "$tmp/good.yaml" "$c"
+want="^cases/2026-004/case.yaml:[0-9]*:[0-9]*: error\[schema/required\]: 'dates.tor_agreed' is required"
+
+staged() {
+	"$CASEFILE" -C "$r" check --staged >"$tmp/out" 2>&1
+	[ $? -eq 1 ] && grep -q "$want" "$tmp/out" && grep -q ' in 1 case$' "$tmp/out"
+}
+staged
+check $? "index version 2: the staged version is judged, one case touched"
+
+echo "new notes" >"$r/cases/2026-011/notes/later.md"
+git -C "$r" add -N cases/2026-011/notes/later.md
+[ "$(od -An -tu1 -j7 -N1 "$r/.git/index" | tr -d ' ')" = 3 ]
+check $? "git add -N makes it version 3 (extended flags)"
+staged
+check $? "version 3: the entry added with -N is not staged, 2026-011 not touched"
+
+git -C "$r" update-index --index-version 4
+[ "$(od -An -tu1 -j7 -N1 "$r/.git/index" | tr -d ' ')" = 4 ]
+check $? "update-index --index-version 4"
+staged
+check $? "version 4 (paths prefix-compressed): the same"
+
+# A split index keeps entries in another file; libgit2 1.5 cannot read one either: the
+# check stops (exit 2, so the hook refuses) and says how to turn it off.
+git -C "$r" update-index --split-index 2>/dev/null
+"$CASEFILE" -C "$r" check --staged >"$tmp/split.out" 2>&1
+[ $? -eq 2 ] && grep -q 'git update-index --no-split-index' "$tmp/split.out"
+check $? "a split index: not read, exit 2, with how to turn it off"
+git -C "$r" update-index --no-split-index 2>/dev/null
+git -C "$r" rm -q --cached cases/2026-011/notes/later.md 2>/dev/null
+rm -f "$r/cases/2026-011/notes/later.md"
+git -C "$r" checkout -q -- cases
+
+# An unmerged path: reported as such, never read as a file.
+git -C "$r" checkout -q -b other
+sed -i 's/^title: .*/title: Child D (other)/' "$c"
+git -C "$r" commit -qam "other title" --no-verify
+git -C "$r" checkout -q main
+sed -i 's/^title: .*/title: Child D (main)/' "$c"
+git -C "$r" commit -qam "main title" --no-verify
+git -C "$r" merge -q other >/dev/null 2>&1
+git -C "$r" ls-files -u | grep -q case.yaml
+check $? "a merge that conflicts leaves case.yaml unmerged"
+"$CASEFILE" -C "$r" check --staged >"$tmp/u.out" 2>&1
+[ $? -eq 1 ] && grep -q '^cases/2026-004/case.yaml: error\[source/conflict\]: unmerged' "$tmp/u.out"
+check $? "check --staged: source/conflict, exit 1"
+[ $? -eq 0 ] || show "$tmp/u.out"
+
+# A damaged index: cut short, or garbage after a valid header.  Never a crash: exit 2.
+git -C "$r" merge --abort 2>/dev/null
+cp "$r/.git/index" "$tmp/index.good"
+head -c 100 "$tmp/index.good" >"$r/.git/index"
+"$CASEFILE" -C "$r" check --staged >"$tmp/d1.out" 2>&1
+rc=$?; check $((rc != 2)) "an index cut short: exit 2"; [ $rc -eq 2 ] || show "$tmp/d1.out"
+{ head -c 12 "$tmp/index.good"; head -c 4000 /dev/urandom; } >"$r/.git/index"
+"$CASEFILE" -C "$r" check --staged >"$tmp/d2.out" 2>&1
+check $(($? != 2)) "garbage after the header: exit 2"
+cp "$tmp/index.good" "$r/.git/index"
