@@ -4,7 +4,8 @@
  *   git version   2.11 or newer, for the long-running filter protocol
  *   filter        git's filter, diff and merge configuration running a casefile that exists
  *   attributes    git's own view of cases/ (check-attr): filter, diff and merge casefile
- *   hooks         pre-commit and pre-push (pre-receive in a bare repository), casefile's
+ *   hooks         pre-commit, pre-merge-commit and pre-push (pre-receive in a bare
+ *                 repository), casefile's
  *   key store     the clone's key files, readable by their owner only
  *   identity      the member's identity file, readable by its owner only
  *   history       no blob under cases/ in any commit that is not ciphertext (lib/guard)
@@ -44,8 +45,8 @@ static const char usage_text[] =
     "                and the casefile it names is there\n"
     "  attributes    git sends cases/ through casefile (.gitattributes, and nothing that\n"
     "                overrides it such as .git/info/attributes)\n"
-    "  hooks         the pre-commit and pre-push hooks are casefile's and run a casefile\n"
-    "                that is there\n"
+    "  hooks         the pre-commit, pre-merge-commit and pre-push hooks are casefile's\n"
+    "                and run a casefile that is there\n"
     "  key store     the keys in .git/casefile/keys are readable by you only\n"
     "  identity      your identity (~/.config/casefile/identity) is readable by you only\n"
     "  history       no commit holds a file under cases/ unencrypted\n"
@@ -422,10 +423,11 @@ out:
 
 static void check_hooks(doctor *d)
 {
-	static const char *const clone_names[] = {"pre-commit", "pre-push"};
+	static const char *const clone_names[] = {"pre-commit", "pre-merge-commit", "pre-push"};
 	static const char *const bare_names[] = {"pre-receive"};
 	const char *const *names = d->bare ? bare_names : clone_names;
-	size_t n = d->bare ? 1 : 2;
+	size_t n = d->bare ? sizeof(bare_names) / sizeof(*bare_names)
+			   : sizeof(clone_names) / sizeof(*clone_names);
 	char *hooks = cli_hooks_dir(d->root);
 	char *hooks_path = git_value(d->root, "config", "--get", "core.hooksPath", (char *)NULL);
 	cf_buf why = CF_BUF_INIT;
@@ -444,7 +446,7 @@ static void check_hooks(doctor *d)
 		     d->bare ? " in this repository" : "");
 	} else {
 		ok(d, "hooks", "%s %s (in %s%s)",
-		   d->bare ? "pre-receive runs" : "pre-commit and pre-push run",
+		   d->bare ? "pre-receive runs" : "pre-commit, pre-merge-commit and pre-push run",
 		   prog ? prog : "casefile", hooks, where);
 	}
 out:

@@ -1,9 +1,11 @@
-/* casefile hook pre-commit|pre-push|pre-receive: what runs inside the git hooks that
- * `casefile hooks install` writes (DESIGN.md §6-7, issue 5).
+/* casefile hook pre-commit|pre-merge-commit|pre-push|pre-receive: what runs inside the git
+ * hooks that `casefile hooks install` writes (DESIGN.md §6-7, issue 5).
  *
  *   pre-commit   `check --staged`: the cases the commit touches, and every file it adds under
  *                cases/ encrypted.  Errors refuse the commit; warnings (deadlines among them)
  *                are shown and never block.
+ *   pre-merge-commit  the same, for the commit a conflict-free `git merge` makes (git runs
+ *                no pre-commit hook for it; git 2.24 and newer run this one).
  *   pre-push     every blob under cases/ in the commits being pushed is ciphertext (lib/guard,
  *                with this clone's keys: a blob it holds the key of must verify), and `check
  *                --rev` of each pushed tip has no errors.  `git commit --no-verify` skips
@@ -24,20 +26,27 @@
 
 static const char usage_text[] =
     "usage: casefile hook pre-commit\n"
+    "       casefile hook pre-merge-commit\n"
     "       casefile hook pre-push REMOTE URL   < lines from git\n"
     "       casefile hook pre-receive           < lines from git\n"
     "\n"
     "What casefile's git hooks run; git calls them (`casefile hooks install` sets them up),\n"
     "you need not.  pre-commit refuses a commit whose staged case files have errors or are\n"
-    "not encrypted; pre-push refuses to push a commit holding a case file in plaintext, or\n"
-    "whose cases have errors; pre-receive, on a shared bare repository, refuses a push\n"
-    "holding a case file in plaintext.\n"
+    "not encrypted; pre-merge-commit refuses the commit of a merge the same way; pre-push\n"
+    "refuses to push a commit holding a case file in plaintext, or whose cases have errors;\n"
+    "pre-receive, on a shared bare repository, refuses a push holding a case file in\n"
+    "plaintext.\n"
     "\n"
     "Exit codes: 0 go ahead, 1 refused.\n";
 
-static const char no_verify_text[] =
-    "`git commit --no-verify` skips this check, but a case file in plaintext is still\n"
-    "refused by the pre-push hook and by the shared repository's pre-receive hook.\n";
+/* What `git CMD --no-verify` does not skip (CMD commit or merge). */
+static void print_no_verify(const char *cmd)
+{
+	fprintf(stderr,
+		"`git %s --no-verify` skips this check, but a case file in plaintext is still\n"
+		"refused by the pre-push hook and by the shared repository's pre-receive hook.\n",
+		cmd);
+}
 
 static void print_refusal(const char *what, const cf_diags *d, const char *again)
 {
@@ -53,8 +62,11 @@ static void print_refusal(const char *what, const cf_diags *d, const char *again
 	cf_buf_free(&b);
 }
 
-static int hook_pre_commit(const cf_cli *cli)
+/* pre-commit (merge 0) and pre-merge-commit (merge 1): the same check of the index, which
+ * for a merge holds its result. */
+static int hook_pre_commit(const cf_cli *cli, int merge)
 {
+	const char *what = merge ? "merge" : "commit";
 	cf_strlist none = CF_STRLIST_INIT;
 	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none};
 	cf_diags diags = CF_DIAGS_INIT;
@@ -65,22 +77,26 @@ static int hook_pre_commit(const cf_cli *cli)
 			cf_buf b = CF_BUF_INIT;
 			for (size_t i = 0; i < diags.len; i++)
 				cf_diag_format_text(&b, &diags.items[i]);
-			cf_buf_puts(&b, "casefile: commit checked: ");
+			cf_buf_printf(&b, "casefile: %s checked: ", what);
 			cf_diags_format_counts(&b, &diags);
-			cf_buf_puts(&b, " (warnings do not stop a commit)\n");
+			cf_buf_printf(&b, " (warnings do not stop a %s)\n", what);
 			fputs(cf_buf_cstr(&b), stderr);
 			cf_buf_free(&b);
 		}
 	} else if (rc == CF_EXIT_ERRORS) {
-		print_refusal("commit", &diags, "casefile check --staged");
-		fputs("Fix the files, `git add` them, and commit again.\n", stderr);
-		fputs(no_verify_text, stderr);
+		print_refusal(what, &diags, "casefile check --staged");
+		fputs(merge ? "Fix the files, `git add` them, and commit the merge (`git commit`); "
+			      "or give it up (`git merge --abort`).\n"
+			    : "Fix the files, `git add` them, and commit again.\n",
+		      stderr);
+		print_no_verify(what);
 	} else {
 		cli_print_diags(stderr, &diags);
-		fputs("casefile: commit refused: the staged files could not be checked (see "
-		      "above; `casefile doctor` looks for what is wrong with this clone)\n",
-		      stderr);
-		fputs(no_verify_text, stderr);
+		fprintf(stderr,
+			"casefile: %s refused: the staged files could not be checked (see "
+			"above; `casefile doctor` looks for what is wrong with this clone)\n",
+			what);
+		print_no_verify(what);
 	}
 	cf_diags_free(&diags);
 	return rc == CF_EXIT_OK ? 0 : 1;
@@ -306,10 +322,13 @@ int cmd_hook(int argc, char **argv, const cf_cli *cli)
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "pre-commit") == 0)
-		return hook_pre_commit(cli);
+		return hook_pre_commit(cli, 0);
+	if (strcmp(name, "pre-merge-commit") == 0)
+		return hook_pre_commit(cli, 1);
 	if (strcmp(name, "pre-push") == 0)
 		return hook_pre_push(argc - 1, argv + 1, cli);
 	if (strcmp(name, "pre-receive") == 0)
 		return hook_pre_receive();
-	return cli_usage("hook", "no hook '%s' (pre-commit, pre-push, pre-receive)", name);
+	return cli_usage(
+	    "hook", "no hook '%s' (pre-commit, pre-merge-commit, pre-push, pre-receive)", name);
 }

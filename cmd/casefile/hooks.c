@@ -1,7 +1,7 @@
-/* casefile hooks install: casefile's git hooks in a clone (pre-commit, pre-push) or in the
- * shared bare repository (pre-receive), and the installer `casefile init` uses too.  See
- * hooks.h.  A hook of someone else's is never overwritten: it is kept as NAME.local and run
- * after ours, so a team's own hooks keep working. */
+/* casefile hooks install: casefile's git hooks in a clone (pre-commit, pre-merge-commit,
+ * pre-push) or in the shared bare repository (pre-receive), and the installer `casefile init` uses
+ * too.  See hooks.h.  A hook of someone else's is never overwritten: it is kept as NAME.local and
+ * run after ours, so a team's own hooks keep working. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -24,8 +24,11 @@
 #define HOOK_EXE "@CASEFILE@"
 #define HOOK_MAX ((size_t)1024 * 1024)
 
-static const char *const clone_hooks[] = {"pre-commit", "pre-push"};
+static const char *const clone_hooks[] = {"pre-commit", "pre-merge-commit", "pre-push"};
 static const char *const bare_hooks[] = {"pre-receive"};
+_Static_assert(sizeof(clone_hooks) / sizeof(*clone_hooks) <= CLI_HOOKS_MAX &&
+		   sizeof(bare_hooks) / sizeof(*bare_hooks) <= CLI_HOOKS_MAX,
+	       "cli_hooks holds every hook");
 
 static const char usage_text[] =
     "usage: casefile hooks install [--force]\n"
@@ -33,6 +36,8 @@ static const char usage_text[] =
     "Installs casefile's git hooks where git looks for them (core.hooksPath, when it is set):\n"
     "  in a clone            pre-commit, which refuses a commit that would put a file under\n"
     "                        cases/ into git unencrypted or whose case files have errors;\n"
+    "                        pre-merge-commit, which does the same for the commit of a\n"
+    "                        merge (git 2.24 and newer; older git runs no hook there);\n"
     "                        pre-push, which refuses to push a commit holding such a file\n"
     "  in a bare repository  pre-receive, for the shared repository everyone pushes to: it\n"
     "                        refuses a push holding anything under cases/ that is not\n"

@@ -3,9 +3,10 @@
  *
  * The hook files (hooks/ in the source tree, PREFIX/share/casefile/hooks installed) are
  * templates: @CASEFILE@ stands for the absolute path of the casefile that installs them,
- * written as one shell word.  A clone gets pre-commit and pre-push; a shared bare repository
- * gets pre-receive.  A hook already there that is not casefile's is kept as NAME.local and
- * chained: NAME becomes a small script running NAME.casefile (ours), then NAME.local. */
+ * written as one shell word.  A clone gets pre-commit, pre-merge-commit and pre-push; a shared
+ * bare repository gets pre-receive.  A hook already there that is not casefile's is kept as
+ * NAME.local and chained: NAME becomes a small script running NAME.casefile (ours), then
+ * NAME.local. */
 #ifndef CF_HOOKS_H
 #define CF_HOOKS_H
 
@@ -14,7 +15,7 @@
 #include "buf.h"
 #include "cli.h"
 
-#define CLI_HOOKS_MAX 2
+#define CLI_HOOKS_MAX 3
 
 typedef enum cli_hook_state {
 	CLI_HOOK_SAME,	    /* installed already, as it is */

@@ -39,7 +39,7 @@ static const command commands[] = {
     {"smudge", cmd_smudge, "decrypt one file from stdin for git (single-shot filter)"},
     {"textconv", cmd_textconv, "print a case file as plaintext to key holders (git diff)"},
     {"merge", cmd_merge, "git's merge driver for encrypted case files"},
-    {"hook", cmd_hook, "what casefile's git hooks run: pre-commit, pre-push, pre-receive"},
+    {"hook", cmd_hook, "what casefile's git hooks run: pre-commit, pre-merge-commit, pre-push..."},
     {"holidays", cmd_holidays, "the bank holidays of a year"},
     {"workdays", cmd_workdays, "working-day arithmetic: add N to a date, count between two"},
 };

@@ -1,12 +1,13 @@
 #!/bin/sh
-# The hooks at work (issue 5), through real `git commit` and `git push`: the pre-commit hook
-# judges what is staged, not the working tree; plaintext never gets into a pushed commit, with
+# The hooks at work (issue 5), through real `git commit`, `git merge` and `git push`: the
+# pre-commit hook judges what is staged, not the working tree, and pre-merge-commit what a
+# conflict-free merge would commit; plaintext never gets into a pushed commit, with
 # or without --no-verify; the pre-receive hook of a bare remote refuses it without a key;
 # `check --rev` reads a commit and reports a damaged blob as crypt/tampered.
 . "$(dirname "$0")/lib.sh"
 need init hook hooks
 
-echo "1..44"
+echo "1..48"
 
 sandbox
 
@@ -17,8 +18,9 @@ r="$tmp/clone"
 	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$r/cases/" &&
 	git -C "$r" add . && git -C "$r" commit -qm "a clean case" 2>"$tmp/first.err"
 check $? "init installs the hooks; a clean case commits through them"
-[ -x "$r/.git/hooks/pre-commit" ] && [ -x "$r/.git/hooks/pre-push" ]
-check $? "pre-commit and pre-push are in .git/hooks"
+[ -x "$r/.git/hooks/pre-commit" ] && [ -x "$r/.git/hooks/pre-merge-commit" ] &&
+	[ -x "$r/.git/hooks/pre-push" ]
+check $? "pre-commit, pre-merge-commit and pre-push are in .git/hooks"
 [ -s "$tmp/first.err" ] && show "$tmp/first.err"
 
 # ---- the index, not the working tree ---------------------------------------------------------
@@ -91,6 +93,27 @@ check $rc "a change with warnings only commits"
 grep -q 'warning\[' "$tmp/w.out" && grep -q 'warnings do not stop a commit' "$tmp/w.out"
 check $? "  and the warnings are shown"
 [ $rc -eq 0 ] || show "$tmp/w.out"
+
+# ---- a merge -----------------------------------------------------------------------------------
+# A conflict-free `git merge` commits without running pre-commit: pre-merge-commit judges the
+# merge's result instead, so a branch committed with --no-verify cannot be merged in broken.
+git -C "$r" checkout -q -b broken &&
+	sed -i '/^  tor_agreed:/d' "$c" && git -C "$r" add cases/2026-004/case.yaml &&
+	git -C "$r" commit -q --no-verify -m "drop a date, past pre-commit"
+check $? "on a branch, a case missing a required field committed with --no-verify"
+git -C "$r" checkout -q main && echo "Agenda for the panel." >"$r/agenda.md" &&
+	git -C "$r" add agenda.md && git -C "$r" commit -qm "an agenda" 2>"$tmp/ag.err"
+main=$(git -C "$r" rev-parse main)
+git -C "$r" merge --no-edit broken >"$tmp/m.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && ! grep -q 'CONFLICT' "$tmp/m.out" && ! grep -q 'Fast-forward' "$tmp/m.out"
+check $? "git merge of the branch (no conflict, no fast-forward): refused by pre-merge-commit"
+grep -q "^cases/2026-004/case.yaml:[0-9]*:[0-9]*: error\[schema/required\]: 'dates.tor_agreed' is required from stage 'review'$" "$tmp/m.out" &&
+	grep -q '^casefile: merge refused: 1 error' "$tmp/m.out"
+check $? "  with the diagnostic" || show "$tmp/m.out"
+[ "$(git -C "$r" rev-parse main)" = "$main" ] && [ "$(git -C "$r" rev-parse HEAD)" = "$main" ]
+check $? "  and main did not move"
+git -C "$r" merge --abort && git -C "$r" branch -q -D broken
 
 # ---- plaintext ---------------------------------------------------------------------------------
 # The filter configuration removed from .git/config: git add stores the file as it is.

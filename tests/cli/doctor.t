@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need init doctor hooks keygen
 
-echo "1..38"
+echo "1..39"
 
 sandbox
 EXE=$(readlink -f "$CASEFILE")
@@ -55,7 +55,7 @@ grep -q "^casefile: doctor: the clone $r$" "$out" &&
 	grep -q "^ok: git version: [0-9]" "$out" &&
 	grep -q "^ok: filter: git encrypts cases/ with $EXE (filter, diff and merge driver)$" "$out" &&
 	grep -q "^ok: attributes: git sends cases/ through casefile (filter, diff and merge)$" "$out" &&
-	grep -q "^ok: hooks: pre-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
+	grep -q "^ok: hooks: pre-commit, pre-merge-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
 	grep -q "^ok: key store: 1 key in $r/.git/casefile/keys, readable by you only$" "$out" &&
 	grep -q "^ok: identity: $CASEFILE_IDENTITY, readable by you only$" "$out" &&
 	grep -q "^ok: history: every file under cases/ in every commit is encrypted$" "$out" &&
@@ -131,6 +131,11 @@ check $? "pre-commit deleted: 'problem: hooks' names it, fix: casefile hooks ins
 doctor
 clean
 check $? "the fix: hooks install, doctor is clean"
+rm "$r/.git/hooks/pre-merge-commit"
+doctor
+only hooks && grep -q "^problem: hooks: in $r/.git/hooks: pre-merge-commit is not installed$" "$out"
+check $? "pre-merge-commit deleted: named too (a conflict-free merge commits through it)" || show "$out"
+"$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
 sed -i "s|^casefile=.*|casefile=$tmp/gone/casefile|" "$r/.git/hooks/pre-push"
 chmod 644 "$r/.git/hooks/pre-commit"
 doctor
@@ -149,7 +154,7 @@ check $? "a chain whose casefile hook is gone: named" || show "$out"
 "$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
 git -C "$r" config core.hooksPath "$tmp/elsewhere"
 doctor
-only hooks && grep -q "^problem: hooks: in $tmp/elsewhere (core.hooksPath): pre-commit is not installed; pre-push is not installed$" "$out"
+only hooks && grep -q "^problem: hooks: in $tmp/elsewhere (core.hooksPath): pre-commit is not installed; pre-merge-commit is not installed; pre-push is not installed$" "$out"
 check $? "core.hooksPath pointing elsewhere: the hooks there are looked at, and named missing" || show "$out"
 git -C "$r" config --unset core.hooksPath
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# casefile hooks install (issue 5): pre-commit and pre-push in a clone, pre-receive in a bare
-# repository, each running the absolute path of the casefile that installed them; twice
+# casefile hooks install (issue 5): pre-commit, pre-merge-commit and pre-push in a clone,
+# pre-receive in a bare repository, each running the absolute path of the casefile that installed them; twice
 # changes nothing; an outdated copy of ours is written again; a hook that is not casefile's
 # is kept as NAME.local and still runs, after ours; core.hooksPath is honoured; a hook whose
 # casefile is gone refuses (fails closed).  The hooks' own work (`casefile hook`) is
@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 need init hooks
 
-echo "1..33"
+echo "1..34"
 
 sandbox
 EXE=$(readlink -f "$CASEFILE")
@@ -45,34 +45,37 @@ r="$tmp/origin"
 	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$r/cases/" &&
 	git -C "$r" add . && git -C "$r" commit --no-verify -qm "a case"
 check $? "origin: init, a case committed"
-grep -q "^  hooks installed: pre-commit pre-push$" "$tmp/init.out" &&
+grep -q "^  hooks installed: pre-commit pre-merge-commit pre-push$" "$tmp/init.out" &&
 	grep -q "^casefile=$EXE$" "$r/.git/hooks/pre-commit"
-check $? "init installs pre-commit and pre-push with this casefile's path" || show "$tmp/init.out"
+check $? "init installs pre-commit, pre-merge-commit and pre-push with this casefile's path" || show "$tmp/init.out"
 
 c="$tmp/clone"
-git clone -q "$r" "$c" && [ ! -e "$c/.git/hooks/pre-commit" ] && [ ! -e "$c/.git/hooks/pre-push" ]
+git clone -q "$r" "$c" && [ ! -e "$c/.git/hooks/pre-commit" ] && [ ! -e "$c/.git/hooks/pre-push" ] &&
+	[ ! -e "$c/.git/hooks/pre-merge-commit" ]
 check $? "a fresh clone has no casefile hooks"
 run -C "$c" hooks install
 [ $rc = 0 ] && [ "$(cat "$out")" = "casefile: hooks install: $c/.git/hooks
   pre-commit: installed
+  pre-merge-commit: installed
   pre-push: installed
   the hooks run $EXE" ] && [ ! -s "$err" ]
-check $? "hooks install: exit 0, pre-commit and pre-push installed, the casefile they run named" || { show "$out"; show "$err"; }
+check $? "hooks install: exit 0, pre-commit, pre-merge-commit and pre-push installed, the casefile they run named" || { show "$out"; show "$err"; }
 res=0
-for h in pre-commit pre-push; do
+for h in pre-commit pre-merge-commit pre-push; do
 	f="$c/.git/hooks/$h"
 	[ -x "$f" ] && [ "$(head -n 1 "$f")" = "#!/bin/sh" ] &&
 		grep -q "^casefile=$EXE$" "$f" && ! grep -q "@CASEFILE@" "$f" &&
 		grep -q "exec \"\$casefile\" hook $h \"\$@\"" "$f" &&
 		sh -n "$f" || res=1
 done
-check $res "both are executable sh scripts running '$EXE hook NAME' (the path substituted)"
+check $res "each is an executable sh script running '$EXE hook NAME' (the path substituted)"
 [ ! -e "$c/.git/hooks/pre-receive" ]
 check $? "a clone gets no pre-receive hook"
 before=$(hooks_state "$c/.git/hooks")
 run -C "$c" hooks install
 [ $rc = 0 ] && [ "$(cat "$out")" = "casefile: hooks install: $c/.git/hooks: already installed, nothing changed
   already: pre-commit
+  already: pre-merge-commit
   already: pre-push" ] && [ "$(hooks_state "$c/.git/hooks")" = "$before" ]
 check $? "hooks install again: exit 0, 'already installed, nothing changed', no file changed" || show "$out"
 run -C "$c/cases/2026-004" hooks install
@@ -110,6 +113,11 @@ check $? "its casefile gone, pre-commit fails closed (exit $rc) with one line: r
 rc=$?
 [ $rc != 0 ] && grep -q "casefile: pre-push hook: push refused:.*casefile hooks install" "$err"
 check $? "so does pre-push (exit $rc)"
+(cd "$c2" && sh .git/hooks/pre-merge-commit </dev/null >"$out" 2>"$err")
+rc=$?
+[ $rc != 0 ] && [ "$(wc -l <"$err")" = 1 ] &&
+	grep -q "^casefile: pre-merge-commit hook: merge refused: $tmp/my bin/casefile is not there any more; run 'casefile hooks install' again (and 'casefile doctor')$" "$err"
+check $? "and pre-merge-commit (exit $rc)"
 
 # ---- a hook that is not casefile's: kept, chained, still run ----------------------------------
 c3="$tmp/clone3"
@@ -212,7 +220,8 @@ run -C "$b" hooks install
 check $? "a bare repository (no .casefile/ there): pre-receive installed, exit 0" || { show "$out"; show "$err"; }
 [ -x "$b/hooks/pre-receive" ] && grep -q "^casefile=$EXE$" "$b/hooks/pre-receive" &&
 	grep -q "exec \"\$casefile\" hook pre-receive \"\$@\"" "$b/hooks/pre-receive" &&
-	[ ! -e "$b/hooks/pre-commit" ] && [ ! -e "$b/hooks/pre-push" ]
+	[ ! -e "$b/hooks/pre-commit" ] && [ ! -e "$b/hooks/pre-push" ] &&
+	[ ! -e "$b/hooks/pre-merge-commit" ]
 check $? "only pre-receive, running this casefile"
 run -C "$b/refs" hooks install
 [ $rc = 0 ] && grep -q "^casefile: hooks install: $b/hooks: already installed, nothing changed$" "$out"

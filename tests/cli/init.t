@@ -157,6 +157,7 @@ chmod 755 "$adopt/.git/hooks/pre-commit"
 mkdir -p "$work/data/hooks"
 printf '#!/bin/sh\necho casefile >>"%s"\n' "$work/hook-ran" >"$work/data/hooks/pre-commit"
 printf '#!/bin/sh\nexit 0\n' >"$work/data/hooks/pre-push"
+printf '#!/bin/sh\nexit 0\n' >"$work/data/hooks/pre-merge-commit"
 CASEFILE_DATADIR=$work/data run -C "$adopt" init --partnership "P"
 ok_if "$( { [ "$rc" = 0 ] && [ "$(cat "$adopt/.gitattributes")" = "*.pdf binary
 cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
@@ -165,8 +166,8 @@ ok_if "$( { grep -q "^  1 file under cases/ that git held in plaintext staged ag
 	[ "$(blob_head "$adopt" cases/2026-001/case.yaml)" = "@CFCRYPT" ] &&
 	cmp -s "$EXAMPLE/cases/2026-001/case.yaml" "$adopt/cases/2026-001/case.yaml"; } && echo 0 || echo 1)" \
 	"a case committed in plaintext: staged again encrypted, with a plain warning about history"
-ok_if "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) pre-push$" "$out"; } && echo 0 || echo 1)" \
-	"hooks: pre-push installed, pre-commit chained before the one already there"
+ok_if "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) pre-merge-commit pre-push$" "$out"; } && echo 0 || echo 1)" \
+	"hooks: pre-merge-commit and pre-push installed, pre-commit chained before the one already there"
 ok_if "$( { cmp -s "$work/data/hooks/pre-commit" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
 	cmp -s "$work/data/hooks/pre-push" "$adopt/.git/hooks/pre-push" &&
@@ -178,10 +179,10 @@ ok_if "$( { [ "$(cat "$work/hook-ran" 2>/dev/null)" = "casefile
 mine" ]; } && echo 0 || echo 1)" "the chained pre-commit runs casefile's hook, then the one that was there"
 before=$(state "$adopt")
 CASEFILE_DATADIR=$work/data run -C "$adopt" init
-ok_if "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (2)$" "$out"; } && echo 0 || echo 1)" \
+ok_if "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (3)$" "$out"; } && echo 0 || echo 1)" \
 	"init again in the adopted repository: nothing changed, the hooks already there"
 run -C "$adopt" init
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
+ok_if "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-merge-commit (the one there kept as pre-merge-commit.local, still run) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
 	grep -q "^casefile=$EXE$" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
 	cmp -s "$work/data/hooks/pre-push" "$adopt/.git/hooks/pre-push.local"; } && echo 0 || echo 1)" \
