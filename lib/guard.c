@@ -12,6 +12,9 @@
 /* Trees under cases/ nested deeper than this are not walked (a hostile tree could be nested
  * deep enough to exhaust the stack); a case repository nests four or five levels. */
 #define MAX_DEPTH 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define TEXT_RUN_STR STR(CF_GUARD_TEXT_RUN)
 
 /* ---- diagnostics ---- */
 
@@ -56,14 +59,61 @@ static int is_text(unsigned char c)
 	return (c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* The offset of the first run of CF_GUARD_TEXT_RUN readable bytes in b, or len. */
+/* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at b (len bytes there), or 0
+ * (RFC 3629 §4): a lead byte C2..F4 and the continuation bytes 80..BF it calls for, with no
+ * overlong form (E0 then A0.., F0 then 90..), no surrogate (ED then ..9F) and nothing above
+ * U+10FFFF (F4 then ..8F). */
+static size_t utf8_seq(const unsigned char *b, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+	if (len < 2)
+		return 0;
+	if (b[0] >= 0xc2 && b[0] <= 0xdf) {
+		n = 2;
+	} else if (b[0] >= 0xe0 && b[0] <= 0xef) {
+		n = 3;
+		if (b[0] == 0xe0)
+			lo = 0xa0;
+		else if (b[0] == 0xed)
+			hi = 0x9f;
+	} else if (b[0] >= 0xf0 && b[0] <= 0xf4) {
+		n = 4;
+		if (b[0] == 0xf0)
+			lo = 0x90;
+		else if (b[0] == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (len < n || b[1] < lo || b[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (b[i] < 0x80 || b[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* The offset of the first run of CF_GUARD_TEXT_RUN readable characters in b, or len: each
+ * one printable ASCII byte (is_text) or one well-formed UTF-8 sequence (accented letters,
+ * curly quotes and dashes are as much text as ASCII is).  A byte that starts neither ends the
+ * run, and the next run starts at the byte after it; as UTF-8 continuation bytes start
+ * nothing, a run starting anywhere is found. */
 static size_t text_run(const unsigned char *b, size_t len)
 {
-	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		run = is_text(b[i]) ? run + 1 : 0;
+	size_t run = 0, start = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = is_text(b[i]) ? 1 : utf8_seq(b + i, len - i);
+		if (n == 0) {
+			run = 0;
+			i++;
+			continue;
+		}
+		if (run++ == 0)
+			start = i;
+		i += n;
 		if (run == CF_GUARD_TEXT_RUN)
-			return i + 1 - run;
+			return start;
 	}
 	return len;
 }
@@ -141,13 +191,13 @@ int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyri
 
 	/* Without the key only the shape can be judged: ciphertext is indistinguishable from
 	 * random bytes, which hold a run of readable text this long with a probability below
-	 * 1e-20 per position. */
+	 * 1e-24 per position (guard.h says why). */
 	size_t body = len - CF_CRYPT_HEADER_BYTES;
 	size_t at = text_run(b + CF_CRYPT_HEADER_BYTES, body);
 	if (at == body)
 		return 0;
 	cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
-				  "holds readable text after its encryption header (%d printable "
+				  "holds readable text after its encryption header (%d readable "
 				  "characters from byte %zu): plaintext appended to or pasted into "
 				  "an encrypted file",
 				  CF_GUARD_TEXT_RUN, CF_CRYPT_HEADER_BYTES + at);
@@ -349,9 +399,54 @@ typedef struct walk {
 	oid_set seen;	 /* trees and blobs already judged: bad (holding a bad blob) or not */
 	oid_set special; /* symbolic links and submodules, judged apart from blobs of the same id */
 	cf_buf path;	 /* of the tree entry being judged */
+	cf_buf shown;	 /* path escaped for a terminal (printable_path), when it must be */
 	const git_object *where; /* the commit (or tree, for a tip that is one) being walked */
 	cf_buf where_name;	 /* "commit 1a2b3c4", made when first needed */
 } walk;
+
+/* The bytes of the character at p (len bytes there) that a terminal may be given as they are:
+ * 1 for printable ASCII, 2-4 for a well-formed UTF-8 sequence that is not a C1 control
+ * (U+0080..U+009F, which some terminals obey as ESC and the like); 0 for anything else. */
+static size_t shown_char(const unsigned char *p, size_t len)
+{
+	if (*p < 0x80)
+		return *p >= 0x20 && *p != 0x7f;
+	size_t n = utf8_seq(p, len);
+	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0 ? 0 : n;
+}
+
+/* path as it may be shown on a terminal: path itself, or -- when a byte of it is a control
+ * character (below 0x20, 0x7f, a C1 control) or not part of well-formed UTF-8 -- a copy in
+ * *out with each such byte, and each backslash (so that the copy reads back to one name),
+ * written \xNN.  A name in a pushed tree is whatever its pusher made it (git refuses NUL and
+ * '/' only), and the diagnostic goes to the terminal of whoever pushes or runs doctor.  NULL
+ * when memory ran out. */
+static const char *printable_path(cf_buf *out, const char *path)
+{
+	const unsigned char *p = (const unsigned char *)path;
+	size_t len = strlen(path), i = 0, n;
+	while (i < len && (n = shown_char(p + i, len - i)) > 0)
+		i += n;
+	if (i == len)
+		return path;
+	cf_buf_clear(out);
+	for (i = 0; i < len; i += n) {
+		n = shown_char(p + i, len - i);
+		if (n == 0 || p[i] == '\\') {
+			cf_buf_printf(out, "\\x%02x", (unsigned)p[i]);
+			n = 1;
+		} else {
+			cf_buf_put(out, path + i, n);
+		}
+	}
+	return cf_buf_oom(out) ? NULL : cf_buf_cstr(out);
+}
+
+/* The path of the tree entry being judged, as a diagnostic may name it; NULL out of memory. */
+static const char *entry_path(walk *w)
+{
+	return printable_path(&w->shown, cf_buf_cstr(&w->path));
+}
 
 /* "commit 1a2b3c4" (the id as git abbreviates it) of the object being walked. */
 static const char *where_name(walk *w)
@@ -407,7 +502,9 @@ static int judge_special(walk *w, const git_oid *id, int link)
 	int v = set_get(&w->special, id);
 	if (v >= 0)
 		return v;
-	const char *path = cf_buf_cstr(&w->path);
+	const char *path = entry_path(w);
+	if (!path)
+		return -2;
 	cf_diag *d;
 	if (link)
 		d = cf_diags_add(w->diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
@@ -429,7 +526,9 @@ static int judge_blob(walk *w, const git_oid *id)
 	int v = set_get(&w->seen, id);
 	if (v >= 0)
 		return v;
-	const char *path = cf_buf_cstr(&w->path);
+	const char *path = entry_path(w);
+	if (!path)
+		return -2;
 	size_t size = 0;
 	git_object_t type = GIT_OBJECT_INVALID;
 	int rc;
@@ -460,15 +559,18 @@ static int walk_tree(walk *w, const git_oid *id, unsigned depth)
 	int v = set_get(&w->seen, id);
 	if (v >= 0)
 		return v;
+	const char *path = entry_path(w);
+	if (!path)
+		return -2;
 	if (depth > MAX_DEPTH) {
-		cf_diags_add(w->diags, CF_SEV_ERROR, cf_buf_cstr(&w->path), 0, 0, "source/read",
+		cf_diags_add(w->diags, CF_SEV_ERROR, path, 0, 0, "source/read",
 			     "directories nested more than %d deep under %s/: not read", MAX_DEPTH,
 			     CASES_DIR);
 		return reported(w->diags);
 	}
 	git_tree *tree = NULL;
 	if (git_tree_lookup(&tree, w->repo, id) < 0)
-		return git_failed(w->diags, cf_buf_cstr(&w->path), "cannot read a directory");
+		return git_failed(w->diags, path, "cannot read a directory");
 	size_t base = w->path.len;
 	int bad = 0, rc = 0;
 	size_t n = git_tree_entrycount(tree);
@@ -755,6 +857,7 @@ out:
 	git_odb_free(w.odb);
 	cf_arena_free(w.scratch);
 	cf_buf_free(&w.path);
+	cf_buf_free(&w.shown);
 	cf_buf_free(&w.where_name);
 	set_free(&w.seen);
 	set_free(&w.special);
@@ -858,8 +961,9 @@ const cf_rule_info cf_guard_rules[] = {
      "anywhere in the history -- is casefile ciphertext: the header (magic, format version, key "
      "id, nonce), the ciphertext and its tag. Also reported: an empty blob (the filter makes "
      "even an empty file a 57-byte blob), a header followed by readable text (plaintext "
-     "appended to or pasted into an encrypted file, which a run of 48 printable characters "
-     "gives away without the key), and symbolic links and submodules under cases/.",
+     "appended to or pasted into an encrypted file, which a run of " TEXT_RUN_STR " readable "
+     "characters -- printable ASCII or UTF-8 -- gives away without the key), and symbolic links "
+     "and submodules under cases/.",
      "Case files are about harmed children and their families. A plaintext blob goes "
      "wherever the repository goes: once pushed it is on the server, and in every clone and "
      "backup made from it, for good -- deleting the file in a later commit does not remove "

@@ -31,10 +31,8 @@
  *         crypt/plaintext  no casefile header (the file as written; an empty blob too: the
  *                          filter makes even an empty file a CF_CRYPT_OVERHEAD-byte blob),
  *                          or, when ring lacks its key, a header followed by a run of
- *                          readable text (plaintext appended to, or pasted into, a blob:
- *                          random ciphertext holds a run of CF_GUARD_TEXT_RUN printable ASCII
- *                          bytes -- 0x20..0x7e, tab, CR, LF -- with a probability below 1e-20
- *                          per position).  The text itself is never quoted.
+ *                          CF_GUARD_TEXT_RUN readable characters (plaintext appended to, or
+ *                          pasted into, a blob; see below).  The text itself is never quoted.
  *         crypt/format     a casefile header of a version this build does not read, too
  *                          short to hold header and tag, or over CF_CRYPT_MAX_BLOB
  *         crypt/tampered   ring holds its key and it does not verify (cf_crypt_decrypt's
@@ -44,7 +42,25 @@
  * scratch is a secure arena (cf_arena_new with secure set) that holds nothing else: the
  * plaintext decrypted to verify goes there, and cf_guard_blob resets (wipes) it before it
  * returns.  One arena serves any number of calls. */
-#define CF_GUARD_TEXT_RUN 48
+/* The run.  A readable character is one printable ASCII byte (0x20..0x7e, tab, CR, LF) or one
+ * well-formed UTF-8 sequence of 2-4 bytes (RFC 3629: no overlong form, no surrogate, nothing
+ * over U+10FFFF), so that pasted text full of accented letters and curly quotes is found.
+ * Ciphertext without its key is indistinguishable from uniformly random bytes; from a given
+ * byte of them, the next character is readable with probability exactly
+ *   q = 98/256                         one ASCII byte: 95 printable, tab, CR, LF
+ *     + 30*64/256^2                    C2..DF, then one continuation byte
+ *     + (32*64 + 12*64^2 + 32*64 + 2*64^2)/256^3   E0 A0.., E1..EC, ED ..9F, EE..EF
+ *     + (48*64^2 + 3*64^3 + 16*64^2)/256^4         F0 90.., F1..F3, F4 ..8F
+ *     = 196/512 + 15/512 + 15/4096 + 1/4096 = 213/512 < 0.4161
+ * (against 98/256 < 0.383 for ASCII alone), and as the characters of a run take disjoint
+ * bytes, N readable characters in a row follow it with probability q^N.  A blob holds at
+ * most CF_CRYPT_MAX_BLOB = 2^26 bytes, hence at most 2^26 places a run can start, so the
+ * chance that any random blob is taken for text is below 2^26 * q^N.  The 48 of the ASCII-only
+ * count (2^26 * 0.383^48 < 7e-13) would give 3.5e-11 with UTF-8 counted; 64 gives
+ * q^64 < 4.2e-25 per place and below 2.9e-17 for a whole 64 MiB blob (under 1e-12 needs
+ * N >= 53).  The cost is that an appended text shorter than 64 characters goes unnoticed
+ * without the key; a key holder's check verifies the tag and misses nothing. */
+#define CF_GUARD_TEXT_RUN 64
 int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyring *ring,
 		  cf_arena *scratch, cf_diags *diags);
 
@@ -85,7 +101,11 @@ typedef struct cf_guard_range {
  * it -- in the order walked, each once.  Returns 0 when every blob is ciphertext, 1 when
  * some is not (diagnostics added), -1 when the commits cannot be read (a source/read
  * diagnostic says why: a tip that cannot be found, a missing object, trees nested over 64
- * deep), -2 when memory ran out. */
+ * deep), -2 when memory ran out.
+ * A path holding a control character (below 0x20, 0x7f, U+0080..U+009F) or bytes that are
+ * not well-formed UTF-8 is named with those bytes, and its backslashes, written \xNN: names
+ * in a pushed tree are the pusher's to choose (git refuses only NUL and '/'), and the
+ * diagnostic goes to someone's terminal. */
 int cf_guard_history(git_repository *repo, const cf_guard_range *range, const cf_keyring *ring,
 		     cf_strlist *commits, cf_diags *diags);
 
