@@ -9,11 +9,10 @@
 #include "crypt.h"
 #include "diag.h"
 #include "doc.h"
+#include "protect.h"
 #include "repo.h"
 #include "schema.h"
 #include "source.h"
-
-#define CF_CASES_DIR "cases"
 
 typedef struct cf_case_file {
 	const char *name;	/* relative to the case directory: "meetings/rrm.yaml" */

@@ -7,8 +7,8 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "protect.h"
 
-#define CASES_DIR "cases"
 /* Trees under cases/ nested deeper than this are not walked (a hostile tree could be nested
  * deep enough to exhaust the stack); a case repository nests four or five levels. */
 #define MAX_DEPTH 64
@@ -565,7 +565,7 @@ static int walk_tree(walk *w, const git_oid *id, unsigned depth)
 	if (depth > MAX_DEPTH) {
 		cf_diags_add(w->diags, CF_SEV_ERROR, path, 0, 0, "source/read",
 			     "directories nested more than %d deep under %s/: not read", MAX_DEPTH,
-			     CASES_DIR);
+			     CF_CASES_DIR);
 		return reported(w->diags);
 	}
 	git_tree *tree = NULL;
@@ -625,7 +625,7 @@ static int walk_root(walk *w, const git_tree *root, const git_object *where)
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(root, i);
 		const char *name = git_tree_entry_name(e);
-		if (strcasecmp(name, CASES_DIR) != 0)
+		if (strcasecmp(name, CF_CASES_DIR) != 0)
 			continue;
 		cf_buf_clear(&w->path);
 		cf_buf_puts(&w->path, name);

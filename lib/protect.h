@@ -48,6 +48,9 @@ typedef struct cf_protect cf_protect;
 int cf_protect_open(cf_protect **out, const char *root, const char *git_dir, cf_diags *diags);
 void cf_protect_free(cf_protect *p);
 
+/* The directory whose files are stored encrypted: every module asks this one name. */
+#define CF_CASES_DIR "cases"
+
 /* True for a repository path that is stored encrypted ("cases/...", in any letter case). */
 int cf_protect_is_encrypted_path(const char *path);
 

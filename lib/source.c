@@ -19,7 +19,6 @@
 #include "protect.h"
 
 #define MAX_DEPTH 16
-#define CF_CASES_PREFIX "cases" /* caseload.h's CF_CASES_DIR: source sits below it */
 
 enum kind { WORKDIR, INDEX, COMMIT };
 
@@ -974,7 +973,7 @@ int cf_source_staged_changes(cf_source *s, cf_strlist *cases, cf_strlist *files,
 		rc = 0;
 		goto out;
 	}
-	missing = git_tree_entry_bypath(&cases_entry, head, CF_CASES_PREFIX);
+	missing = git_tree_entry_bypath(&cases_entry, head, CF_CASES_DIR);
 	if (missing < 0 && missing != GIT_ENOTFOUND)
 		goto failed;
 	if (cases_entry && git_tree_entry_type(cases_entry) == GIT_OBJECT_TREE &&
@@ -982,9 +981,9 @@ int cf_source_staged_changes(cf_source *s, cf_strlist *cases, cf_strlist *files,
 		goto failed;
 
 	size_t b, e;
-	if (dir_range(s, CF_CASES_PREFIX, &b, &e) < 0)
+	if (dir_range(s, CF_CASES_DIR, &b, &e) < 0)
 		goto out;
-	size_t skip = strlen(CF_CASES_PREFIX) + 1;
+	size_t skip = strlen(CF_CASES_DIR) + 1;
 	for (size_t i = b; i < e;) {
 		const entry *en = &s->entries[i];
 		const char *name = en->path + skip;
@@ -999,7 +998,7 @@ int cf_source_staged_changes(cf_source *s, cf_strlist *cases, cf_strlist *files,
 		if (slash) {
 			while (j < e && strncmp(s->entries[j].path + skip, name, len + 1) == 0)
 				j++;
-			char *dir = cf_path_join(CF_CASES_PREFIX, comp);
+			char *dir = cf_path_join(CF_CASES_DIR, comp);
 			int changed = dir ? dir_changed(s, dir, was) : -1;
 			/* A key rotation (`member remove`) re-encrypts cases it does not change. */
 			if (changed > 0 && keys_changed)
@@ -1095,14 +1094,14 @@ int cf_source_attributes_changed(cf_source *s)
  * any letter case (core.ignorecase), or it is that component itself. */
 static int under_cases(const char *path)
 {
-	size_t n = strlen(CF_CASES_PREFIX);
-	return strncasecmp(path, CF_CASES_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0');
+	size_t n = strlen(CF_CASES_DIR);
+	return strncasecmp(path, CF_CASES_DIR, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
 static int in_dirs(const char *path, const cf_strlist *dirs)
 {
-	size_t n = strlen(CF_CASES_PREFIX);
-	if (strncmp(path, CF_CASES_PREFIX "/", n + 1) != 0)
+	size_t n = strlen(CF_CASES_DIR);
+	if (strncmp(path, CF_CASES_DIR "/", n + 1) != 0)
 		return 0;
 	const char *id = path + n + 1;
 	size_t len = strcspn(id, "/");
@@ -1125,8 +1124,7 @@ int cf_source_guard(cf_source *s, const cf_strlist *dirs, const cf_strlist *file
 		entry *en = &s->entries[i];
 		if (!under_cases(en->path) || en->read || en->conflicted)
 			continue;
-		int exact =
-		    strncmp(en->path, CF_CASES_PREFIX "/", strlen(CF_CASES_PREFIX) + 1) == 0;
+		int exact = strncmp(en->path, CF_CASES_DIR "/", strlen(CF_CASES_DIR) + 1) == 0;
 		if (exact && !all && !in_dirs(en->path, dirs) &&
 		    !(files && cf_strlist_contains(files, en->path)))
 			continue; /* as HEAD has it: judged when it was committed */

@@ -295,7 +295,7 @@ out:
 
 int cmd_check(int argc, char **argv, const cf_cli *cli)
 {
-	int json = 0;
+	int json = 0, staged = 0, rev = 0;
 	cf_strlist named = CF_STRLIST_INIT;
 	cli_check_opts o = {CLI_FROM_WORKDIR, NULL, 0, NULL, &named};
 	for (int i = 1; i < argc; i++) {
@@ -316,10 +316,12 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 			o.as_of = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : "");
 		} else if (strcmp(a, "--staged") == 0 || strcmp(a, "--cached") == 0) {
 			o.from = CLI_FROM_INDEX;
+			staged = 1;
 		} else if (strcmp(a, "--all") == 0) {
 			o.all = 1;
 		} else if (strcmp(a, "--rev") == 0 || strncmp(a, "--rev=", 6) == 0) {
 			o.from = CLI_FROM_REV;
+			rev = 1;
 			o.rev = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : "");
 			if (!*o.rev) {
 				cf_strlist_free(&named);
@@ -332,11 +334,6 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 			cf_strlist_free(&named);
 			return CF_EXIT_USAGE;
 		}
-	}
-	int staged = 0, rev = 0;
-	for (int i = 1; i < argc; i++) {
-		staged |= strcmp(argv[i], "--staged") == 0 || strcmp(argv[i], "--cached") == 0;
-		rev |= strcmp(argv[i], "--rev") == 0 || strncmp(argv[i], "--rev=", 6) == 0;
 	}
 	if (staged && rev) {
 		cf_strlist_free(&named);
