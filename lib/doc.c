@@ -783,17 +783,22 @@ int cf_doc_parse_markdown(cf_doc **out, cf_arena *arena, const char *name, const
 
 /* ---- reading the tree ------------------------------------------------------------------- */
 
-const cf_pair *cf_node_get_pair(const cf_node *map, const char *key)
+/* The pair of map whose key is the klen bytes at key. */
+static const cf_pair *get_pair_n(const cf_node *map, const char *key, size_t klen)
 {
 	if (!map || map->kind != CF_NODE_MAP)
 		return NULL;
-	size_t klen = strlen(key);
 	for (size_t i = 0; i < map->n; i++) {
 		const cf_node *k = map->pairs[i].key;
 		if (k->len == klen && memcmp(k->str, key, klen) == 0)
 			return &map->pairs[i];
 	}
 	return NULL;
+}
+
+const cf_pair *cf_node_get_pair(const cf_node *map, const char *key)
+{
+	return get_pair_n(map, key, strlen(key));
 }
 
 const cf_node *cf_node_get(const cf_node *map, const char *key)
@@ -805,15 +810,11 @@ const cf_node *cf_node_get(const cf_node *map, const char *key)
 const cf_node *cf_node_path(const cf_node *root, const char *path)
 {
 	const cf_node *n = root;
-	char seg[128];
 	while (n && *path) {
 		const char *dot = strchr(path, '.');
 		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		if (len >= sizeof(seg))
-			return NULL;
-		memcpy(seg, path, len);
-		seg[len] = '\0';
-		n = cf_node_get(n, seg);
+		const cf_pair *p = get_pair_n(n, path, len);
+		n = p ? p->val : NULL;
 		path += len + (dot ? 1 : 0);
 	}
 	return n;
@@ -823,8 +824,18 @@ int cf_node_is_null(const cf_node *n)
 {
 	if (!n || n->kind != CF_NODE_SCALAR || !n->plain)
 		return 0;
-	return n->len == 0 || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
-	       strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0;
+	/* every value read goes through here: tell by length before comparing */
+	switch (n->len) {
+	case 0:
+		return 1;
+	case 1:
+		return n->str[0] == '~';
+	case 4:
+		return memcmp(n->str, "null", 4) == 0 || memcmp(n->str, "Null", 4) == 0 ||
+		       memcmp(n->str, "NULL", 4) == 0;
+	default:
+		return 0;
+	}
 }
 
 int cf_node_is_empty(const cf_node *n)

@@ -1321,6 +1321,11 @@ static int mark_cmp(const void *pa, const void *pb)
 	return strcmp(a->rule, b->rule);
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 static int ascii_word(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -1338,9 +1343,14 @@ static int find_all(pub *P, marks *m, const char *needle, int icase, const char 
 	const unsigned char *b = (const unsigned char *)P->body;
 	int wb_start = ascii_word((unsigned char)needle[0]);
 	int wb_end = ascii_word((unsigned char)needle[n - 1]);
+	unsigned char first = (unsigned char)needle[0];
+	if (icase)
+		first = ascii_lower(first);
 	for (size_t i = 0; i + n <= P->body_len;) {
-		int same = icase ? strncasecmp((const char *)b + i, needle, n) == 0
-				 : memcmp(b + i, needle, n) == 0;
+		/* the first byte decides most positions: compare the rest only when it matches */
+		unsigned char c = icase ? ascii_lower(b[i]) : b[i];
+		int same = c == first && (icase ? strncasecmp((const char *)b + i, needle, n) == 0
+						: memcmp(b + i, needle, n) == 0);
 		if (same && (!wb_start || i == 0 || !ascii_word(b[i - 1])) &&
 		    (!wb_end || i + n == P->body_len || !ascii_word(b[i + n]))) {
 			if (push_mark(m, i, n, rule, what, named) < 0)
@@ -1360,7 +1370,7 @@ static int find_genogram_links(pub *P, marks *m)
 	const char *b = P->body;
 	size_t n = P->body_len;
 	for (size_t i = 0; i + 8 <= n; i++) {
-		if (strncasecmp(b + i, "genogram", 8) != 0)
+		if ((b[i] != 'g' && b[i] != 'G') || strncasecmp(b + i, "genogram", 8) != 0)
 			continue;
 		size_t s = i; /* the start of the target: no space, quote or bracket in it */
 		while (s > 0 && !strchr(" \t\r\n()<>\"'[]", b[s - 1]))
