@@ -4,6 +4,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "yamlfast.h"
+
 #define DEFAULT_MAX_BYTES CF_DOC_MAX_BYTES_DEFAULT
 #define DEFAULT_MAX_DEPTH 64
 #define DEFAULT_MAX_ALIAS_NODES 10000
@@ -191,7 +193,8 @@ static int report_tab(builder *b, unsigned err_line)
 
 /* ---- building the tree ------------------------------------------------------------------ */
 
-static cf_node *node_new(builder *b, cf_node_kind kind, yaml_mark_t m)
+/* A node at libyaml's mark (line and column from 0). */
+static cf_node *node_new(builder *b, cf_node_kind kind, size_t line, size_t col)
 {
 	cf_node *n = cf_arena_alloc(b->arena, sizeof(*n));
 	if (!n) {
@@ -199,8 +202,8 @@ static cf_node *node_new(builder *b, cf_node_kind kind, yaml_mark_t m)
 		return NULL;
 	}
 	n->kind = kind;
-	n->line = mark_line(b, m);
-	n->col = mark_col(m);
+	n->line = (unsigned)line + 1 + b->line_offset;
+	n->col = (unsigned)col + 1;
 	n->weight = 1;
 	return n;
 }
@@ -368,7 +371,7 @@ static int close_collection(builder *b)
 	return attach(b, node);
 }
 
-static int open_collection(builder *b, cf_node *node, const yaml_char_t *anchor_name)
+static int open_collection(builder *b, cf_node *node, const char *anchor_name)
 {
 	if (b->depth >= b->lim->max_depth) {
 		cf_diag *d = cf_diags_add(b->diags, CF_SEV_ERROR, b->name, node->line, node->col,
@@ -403,18 +406,20 @@ static int open_collection(builder *b, cf_node *node, const yaml_char_t *anchor_
 	return 0;
 }
 
-static int on_scalar(builder *b, const yaml_event_t *ev)
+/* A scalar at libyaml's mark (line, col): its value (len bytes), style and anchor. */
+static int on_scalar(builder *b, size_t line, size_t col, const char *value, size_t len, int plain,
+		     const char *anchor_name)
 {
-	cf_node *n = node_new(b, CF_NODE_SCALAR, ev->start_mark);
+	cf_node *n = node_new(b, CF_NODE_SCALAR, line, col);
 	if (!n)
 		return -1;
-	n->len = ev->data.scalar.length;
-	n->str = cf_arena_strndup(b->arena, (const char *)ev->data.scalar.value, n->len);
+	n->len = len;
+	n->str = cf_arena_strndup(b->arena, value, n->len);
 	if (!n->str) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 		return -1;
 	}
-	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	n->plain = plain;
 	/* The raw bytes were checked, but a quoted scalar can write control characters as
 	 * escapes ("\0", "\e"): a NUL would cut the value short for every check that reads it
 	 * ("notification\0 and more" read as "notification"), an ESC would reach a terminal. */
@@ -430,7 +435,7 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
 			return -1;
 		}
 	}
-	if (ev->data.scalar.anchor && add_anchor(b, (const char *)ev->data.scalar.anchor, n) < 0) {
+	if (anchor_name && add_anchor(b, anchor_name, n) < 0) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 		return -1;
 	}
@@ -505,8 +510,43 @@ static void report_libyaml_error(builder *b, const yaml_parser_t *p)
 	b->failed = 1;
 }
 
+/* Reads the text with lib/yamlfast when it is in the part of YAML that module reads: 0 when
+ * read (b->failed tells whether the tree was built), 1 when libyaml must read it. */
+static int run_fast_reader(builder *b)
+{
+	cf_yevs evs = CF_YEVS_INIT;
+	int rc = cf_yamlfast_parse(&evs, b->data, b->len, b->arena);
+	if (rc < 0)
+		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
+	for (size_t i = 0; rc == 0 && i < evs.n && !b->failed; i++) {
+		const cf_yev *e = &evs.items[i];
+		switch (e->kind) {
+		case CF_YEV_SCALAR:
+			on_scalar(b, e->line, e->col, e->str, e->len, e->style == CF_YSTYLE_PLAIN,
+				  NULL);
+			break;
+		case CF_YEV_SEQ_START:
+		case CF_YEV_MAP_START: {
+			cf_node *n =
+			    node_new(b, e->kind == CF_YEV_MAP_START ? CF_NODE_MAP : CF_NODE_SEQ,
+				     e->line, e->col);
+			if (n)
+				open_collection(b, n, NULL);
+			break;
+		}
+		default:
+			close_collection(b);
+			break;
+		}
+	}
+	cf_yevs_free(&evs);
+	return rc > 0 ? 1 : 0;
+}
+
 static int run_parser(builder *b)
 {
+	if (run_fast_reader(b) == 0)
+		return b->failed ? -1 : 0;
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
@@ -540,7 +580,10 @@ static int run_parser(builder *b)
 			}
 			break;
 		case YAML_SCALAR_EVENT:
-			on_scalar(b, &ev);
+			on_scalar(b, ev.start_mark.line, ev.start_mark.column,
+				  (const char *)ev.data.scalar.value, ev.data.scalar.length,
+				  ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+				  (const char *)ev.data.scalar.anchor);
 			break;
 		case YAML_ALIAS_EVENT:
 			on_alias(b, &ev);
@@ -548,11 +591,13 @@ static int run_parser(builder *b)
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT: {
 			int is_map = ev.type == YAML_MAPPING_START_EVENT;
-			cf_node *n = node_new(b, is_map ? CF_NODE_MAP : CF_NODE_SEQ, ev.start_mark);
+			cf_node *n = node_new(b, is_map ? CF_NODE_MAP : CF_NODE_SEQ,
+					      ev.start_mark.line, ev.start_mark.column);
 			if (n)
-				open_collection(b, n,
-						is_map ? ev.data.mapping_start.anchor
-						       : ev.data.sequence_start.anchor);
+				open_collection(
+				    b, n,
+				    (const char *)(is_map ? ev.data.mapping_start.anchor
+							  : ev.data.sequence_start.anchor));
 			break;
 		}
 		case YAML_SEQUENCE_END_EVENT:
