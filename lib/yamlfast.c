@@ -344,14 +344,15 @@ static int block_scalar(reader *r, size_t off, size_t parent)
 	while (p < r->len) {
 		size_t s = spaces_at(r, p);
 		if (d[p + s] == '\n') {
-			if (indent ? s > indent : 0)
+			if (indent && s > indent)
 				return OUTSIDE;
 			if (s > widest_blank)
 				widest_blank = s;
 		} else if (!indent) {
+			/* not deeper than its collection: an empty block; narrower than a blank
+			 * line above it: libyaml would take the blank line's indentation */
 			if (s <= parent || s < widest_blank)
-				return OUTSIDE; /* an empty block, or libyaml would indent it
-						   otherwise */
+				return OUTSIDE;
 			indent = s;
 		} else if (s < indent) {
 			break;
