@@ -1,7 +1,8 @@
 /* casefile doctor: what is wrong with a clone's set-up, each thing with how to fix it (issue
  * 5).  Each check prints one line, "ok: NAME: ..." or "problem: NAME: ..." followed by
  * "  fix: ..." lines, so a person can act on it and a test can find it by NAME:
- *   git version   2.11 or newer, for the long-running filter protocol
+ *   git version   2.11 or newer, for the long-running filter protocol; in a clone 2.24 or
+ *                 newer, which runs the pre-merge-commit hook
  *   filter        git's filter, diff and merge configuration running a casefile that exists
  *   attributes    git's own view of cases/ (check-attr): filter, diff and merge casefile
  *   hooks         pre-commit, pre-merge-commit and pre-push (pre-receive in a bare
@@ -34,13 +35,16 @@
 #define ATTR_LINE "cases/** filter=casefile diff=casefile merge=casefile"
 #define GIT_MIN_MAJOR 2
 #define GIT_MIN_MINOR 11
+#define GIT_MERGE_HOOK_MAJOR 2 /* pre-merge-commit: git 2.24 */
+#define GIT_MERGE_HOOK_MINOR 24
 #define COMMITS_SHOWN 20
 
 static const char usage_text[] =
     "usage: casefile doctor\n"
     "\n"
     "Checks this clone's set-up and says what is wrong, and how to fix it, one line each:\n"
-    "  git version   2.11 or newer (casefile runs as git's long-running filter)\n"
+    "  git version   2.11 or newer (casefile runs as git's long-running filter); in a\n"
+    "                clone 2.24 or newer, which checks merges (pre-merge-commit)\n"
     "  filter        git's configuration runs casefile's filter, diff and merge driver,\n"
     "                and the casefile it names is there\n"
     "  attributes    git sends cases/ through casefile (.gitattributes, and nothing that\n"
@@ -164,6 +168,15 @@ static void check_git_version(doctor *d)
 			p + 8, GIT_MIN_MAJOR, GIT_MIN_MINOR);
 		more(d, "fix", "install git %d.%d or newer (your system's package manager has it)",
 		     GIT_MIN_MAJOR, GIT_MIN_MINOR);
+	} else if (!d->bare && (major < GIT_MERGE_HOOK_MAJOR ||
+				(major == GIT_MERGE_HOOK_MAJOR && minor < GIT_MERGE_HOOK_MINOR))) {
+		/* Commits and pushes are checked; only a clean merge waits until the push. */
+		problem(d, "git version",
+			"git %s does not run the pre-merge-commit hook: a merge that commits "
+			"without a conflict is not checked until it is pushed",
+			p + 8);
+		more(d, "fix", "install git %d.%d or newer (your system's package manager has it)",
+		     GIT_MERGE_HOOK_MAJOR, GIT_MERGE_HOOK_MINOR);
 	} else {
 		ok(d, "git version", "%s", p + 8);
 	}

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need init doctor hooks keygen
 
-echo "1..39"
+echo "1..41"
 
 sandbox
 EXE=$(readlink -f "$CASEFILE")
@@ -78,6 +78,13 @@ rc=$?
 only "git version" && grep -q "^problem: git version: git 2.9.0 is too old: casefile needs 2.11 or newer" "$out" &&
 	grep -q "^  fix: install git 2.11 or newer" "$out"
 check $? "git 2.9.0: 'problem: git version' names the version and 2.11; nothing else wrong" || show "$out"
+sed -i 's/git version 2.9.0/git version 2.20.1/' "$tmp/oldgit/git"
+PATH="$tmp/oldgit:$PATH" "$CASEFILE" -C "$r" doctor >"$out" 2>"$err"
+rc=$?
+only "git version" &&
+	grep -q "^problem: git version: git 2.20.1 does not run the pre-merge-commit hook: a merge that commits without a conflict is not checked until it is pushed$" "$out" &&
+	grep -q "^  fix: install git 2.24 or newer" "$out"
+check $? "git 2.20.1 in a clone: 'problem: git version' says merges go unchecked until the push; fix: 2.24" || show "$out"
 
 # ---- the filter ----------------------------------------------------------------------------------
 git -C "$r" config --unset filter.casefile.process
@@ -229,6 +236,10 @@ check $? "doctor in the bare repository: pre-receive not installed; history, no 
 rc=$?
 [ $rc = 0 ] && grep -q "^ok: hooks: pre-receive runs $EXE (in $b/hooks)$" "$out"
 check $? "after hooks install there: clean" || show "$out"
+PATH="$tmp/oldgit:$PATH" "$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] && grep -q "^ok: git version: 2.20.1$" "$out"
+check $? "git 2.20.1 in the bare repository: ok (no merge is committed there)" || show "$out"
 echo 'cases/** -filter' >"$r/.git/info/attributes"
 echo "note: x" >>"$r/cases/2026-004/notes.md"
 git -C "$r" add cases/2026-004 && git -C "$r" commit --no-verify -qm "a note, filter off"
