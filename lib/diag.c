@@ -169,9 +169,31 @@ const char *cf_severity_name(cf_severity sev)
 	}
 }
 
+/* s for a terminal: a control character (C0, DEL, or C1 written in UTF-8) is shown as \xNN,
+ * so that a file name or a value from a file cannot move the cursor, retitle the window or
+ * split one diagnostic over lines.  Everything else is copied as it is. */
+static void put_shown(cf_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t run = 0; /* the bytes that need no escape, copied at once */
+		while (p[run] && p[run] >= 0x20 && p[run] != 0x7f &&
+		       !(p[run] == 0xc2 && p[run + 1] >= 0x80 && p[run + 1] <= 0x9f))
+			run++;
+		cf_buf_put(out, p, run);
+		p += run;
+		if (!*p)
+			break;
+		size_t n = *p == 0xc2 ? 2 : 1;
+		for (size_t i = 0; i < n; i++)
+			cf_buf_printf(out, "\\x%02x", p[i]);
+		p += n;
+	}
+}
+
 void cf_diag_format_text(cf_buf *out, const cf_diag *x)
 {
-	cf_buf_puts(out, x->file);
+	put_shown(out, x->file);
 	if (x->line) {
 		cf_buf_printf(out, ":%u", x->line);
 		if (x->col)
@@ -179,11 +201,11 @@ void cf_diag_format_text(cf_buf *out, const cf_diag *x)
 	}
 	cf_buf_printf(out, ": %s[%s]: ", x->waived ? "waived" : cf_severity_name(x->severity),
 		      x->rule);
-	cf_buf_puts(out, x->message);
+	put_shown(out, x->message);
 	cf_buf_putc(out, '\n');
 	if (x->hint && *x->hint) {
 		cf_buf_puts(out, "  hint: ");
-		cf_buf_puts(out, x->hint);
+		put_shown(out, x->hint);
 		cf_buf_putc(out, '\n');
 	}
 }

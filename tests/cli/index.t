@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need init
 
-echo "1..11"
+echo "1..12"
 
 sandbox
 
@@ -84,3 +84,16 @@ rc=$?; check $((rc != 2)) "an index cut short: exit 2"; [ $rc -eq 2 ] || show "$
 "$CASEFILE" -C "$r" check --staged >"$tmp/d2.out" 2>&1
 check $(($? != 2)) "garbage after the header: exit 2"
 cp "$tmp/index.good" "$r/.git/index"
+
+# A staged file whose name holds terminal control characters (a staged path can be any
+# bytes): named in the refusal escaped, so the terminal obeys none of them.
+esc=$(printf '\033')
+blob=$(echo "plain text" | git -C "$r" hash-object -w --stdin)
+git -C "$r" update-index --add --cacheinfo "100644,$blob,cases/${esc}]0;owned.yaml"
+"$CASEFILE" -C "$r" check --staged >"$tmp/esc.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q '^cases/\\x1b\]0;owned.yaml: error\[crypt/plaintext\]' "$tmp/esc.out" &&
+	! grep -q "$esc" "$tmp/esc.out"
+check $? "a staged name with an escape sequence: crypt/plaintext, the name shown escaped"
+[ $rc -eq 1 ] || show "$tmp/esc.out"
+git -C "$r" rm -q --cached "cases/${esc}]0;owned.yaml"

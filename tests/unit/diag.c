@@ -67,8 +67,24 @@ int main(void)
 	cf_diags_add(&e, CF_SEV_ERROR, "z", 1, 1, "r", "m");
 	ok(cf_diags_move(&d, &e) == 0 && d.len == 5 && e.len == 0, "move appends and empties");
 
+	/* A file name staged with control characters in it, and a message quoting a value:
+	 * shown escaped, so a terminal neither obeys them nor breaks the line. */
+	cf_diags t = CF_DIAGS_INIT;
+	cf_diag *c =
+	    cf_diags_add(&t, CF_SEV_ERROR, "cases/\x1b]0;owned\x07.yaml", 0, 0, "crypt/plaintext",
+			 "value '%s' and C1 '\xc2\x9b' but 'Zo\xc3\xab'", "two\nlines\x7f");
+	cf_diag_hint(&t, c, "tab\there");
+	cf_buf_clear(&out);
+	cf_diag_format_text(&out, &t.items[0]);
+	is_str(cf_buf_cstr(&out),
+	       "cases/\\x1b]0;owned\\x07.yaml: error[crypt/plaintext]: value 'two\\x0alines\\x7f' "
+	       "and C1 '\\xc2\\x9b' but 'Zo\xc3\xab'\n"
+	       "  hint: tab\\x09here\n",
+	       "text output escapes control characters in file, message and hint; UTF-8 kept");
+
 	cf_buf_free(&out);
 	cf_diags_free(&d);
 	cf_diags_free(&e);
+	cf_diags_free(&t);
 	return tap_done();
 }
