@@ -719,15 +719,12 @@ static int git_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_dia
 					 s->name);
 			cf_diag_hint(diags, d,
 				     "resolve the conflict in the file, then `git add` it");
-		} else if (en->mode == GIT_FILEMODE_LINK) {
-			cf_diag *d = cf_diags_add(
-			    diags, CF_SEV_ERROR, en->path, 0, 0, "source/symlink",
-			    "a symbolic link (not read): case files are regular files");
-			cf_diag_hint(diags, d, "replace the link with the file itself");
 		} else if (en->mode != GIT_FILEMODE_BLOB &&
 			   en->mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
-			cf_diags_add(diags, CF_SEV_ERROR, en->path, 0, 0, "source/special",
-				     "not a regular file (a submodule?): not read");
+			/* A link or a submodule: not a case file, and not read; cf_source_guard
+			 * reports it as crypt/plaintext, once (its target or its files are not
+			 * encrypted). */
+			continue;
 		} else if (!name_is_text(slash ? slash + 1 : en->path)) {
 			cf_diags_add(
 			    diags, CF_SEV_ERROR, dir, 0, 0, "source/name",

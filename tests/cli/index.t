@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need init
 
-echo "1..12"
+echo "1..13"
 
 sandbox
 
@@ -97,3 +97,17 @@ rc=$?
 check $? "a staged name with an escape sequence: crypt/plaintext, the name shown escaped"
 [ $rc -eq 1 ] || show "$tmp/esc.out"
 git -C "$r" rm -q --cached "cases/${esc}]0;owned.yaml"
+
+# A link staged inside a case directory: reported once, as plaintext (git keeps a link's
+# target as it is), not also as a link the case could not read.
+ln -s case.yaml "$r/cases/2026-011/alias.yaml"
+git -C "$r" add cases/2026-011/alias.yaml
+"$CASEFILE" -C "$r" check --staged >"$tmp/ln.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] &&
+	[ "$(grep -c '^cases/2026-011/alias.yaml: ' "$tmp/ln.out")" = 1 ] &&
+	grep -q '^cases/2026-011/alias.yaml: error\[crypt/plaintext\]: a symbolic link' "$tmp/ln.out"
+check $? "a link staged in a case: one diagnostic, crypt/plaintext"
+[ $rc -eq 1 ] || show "$tmp/ln.out"
+git -C "$r" rm -q --cached cases/2026-011/alias.yaml
+rm "$r/cases/2026-011/alias.yaml"
