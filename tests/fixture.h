@@ -260,5 +260,6 @@ static inline char *text_of(const cf_diags *d)
 		cf_diag_format_text(&out, &d->items[i]);
 	char *s = cf_buf_detach(&out);
 	return s ? s : cf_strdup("");
+}
 
 #endif

@@ -4,6 +4,7 @@
 #define CF_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_count;
@@ -22,7 +23,7 @@ static inline int tap_ok_at(int cond, const char *file, int line, const char *na
 }
 
 static inline int tap_is_str_at(const char *got, const char *want, const char *file, int line,
-			 const char *name)
+				const char *name)
 {
 	int same = (got == NULL && want == NULL) ||
 		   (got != NULL && want != NULL && strcmp(got, want) == 0);
@@ -33,11 +34,24 @@ static inline int tap_is_str_at(const char *got, const char *want, const char *f
 }
 
 static inline int tap_is_int_at(long long got, long long want, const char *file, int line,
-			 const char *name)
+				const char *name)
 {
 	if (!tap_ok_at(got == want, file, line, name))
 		printf("#   got:  %lld\n#   want: %lld\n", got, want);
 	return got == want;
+}
+
+/* The source tree, for the schemas and example repository a test reads: make check sets
+ * CF_SRCDIR in the environment; the Makefile also compiles it in, for a test run by hand from
+ * elsewhere; failing both, the current directory. */
+static inline const char *tap_srcdir(void)
+{
+	const char *src = getenv("CF_SRCDIR");
+#ifdef CF_SRCDIR
+	if (!src || !*src)
+		src = CF_SRCDIR;
+#endif
+	return src && *src ? src : ".";
 }
 
 static inline int tap_done(void)

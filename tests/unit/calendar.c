@@ -103,15 +103,8 @@ static void print_diags(const cf_diags *diags)
 
 static cf_calendar *load_real_calendar(void)
 {
-	/* make check sets CF_SRCDIR; the Makefile also compiles it in, for a test run by hand
-	 * from elsewhere. */
-	const char *src = getenv("CF_SRCDIR");
-#ifdef CF_SRCDIR
-	if (!src || !*src)
-		src = CF_SRCDIR;
-#endif
 	cf_buf path = CF_BUF_INIT;
-	cf_buf_printf(&path, "%s/schemas/calendar/england-and-wales.yaml", src && *src ? src : ".");
+	cf_buf_printf(&path, "%s/schemas/calendar/england-and-wales.yaml", tap_srcdir());
 	size_t len = 0;
 	char *text = read_file(cf_buf_cstr(&path), &len);
 	cf_calendar *cal = NULL;

@@ -30,7 +30,6 @@
 #include "source.h"
 
 #include "fixture.h"
-}
 
 /* ---- the rule ------------------------------------------------------------------------------ */
 
@@ -47,13 +46,6 @@ static char *consent(const char *id, const edit *e, size_t n, int schema, const 
 	world_close(&W);
 	return t;
 }
-
-#define CHECK(id, edits, schema, today, want, name)                                                \
-	do {                                                                                       \
-		char *got_ = consent(id, edits, sizeof(edits) / sizeof(*(edits)), schema, today);  \
-		is_str(got_, want, name);                                                          \
-		free(got_);                                                                        \
-	} while (0)
 
 static const edit none[] = {{"-", "", ""}};
 
@@ -118,94 +110,112 @@ static const edit everything[] = {
      ""},
     {"family.yaml", "    revisit_by: 2027-01-29\n", ""}};
 
+/* One row of the table below: the case, copied with its edits and the schema pinned, and
+ * exactly what the consent rules report of it on that day. */
+typedef struct rule_case {
+	const char *id;
+	const edit *edits;
+	size_t n;
+	int schema;	   /* SINGLE or OLD */
+	const char *today; /* NULL: no day given */
+	const char *want;
+	const char *name;
+} rule_case;
+
+#define EDITS(e) (e), sizeof(e) / sizeof(*(e))
+
+/* The same father, with no reason recorded, whichever way he came to have none. */
+#define NO_REASON(id)                                                                              \
+	"cases/" id "/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not involved and " \
+	"no reason is recorded\n"                                                                  \
+	"  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n"
+
+/* 2026-002 without its section, whether it was removed or only written inside a code block. */
+#define NO_FAMILY_SECTION                                                                          \
+	"cases/2026-002/report.md:7:1: error[consent/family-section]: the report has no 'Family "  \
+	"involvement' section to give the reasons why M1 (Child B) and M3 (Mother's Partner) are " \
+	"not involved\n"                                                                           \
+	"  hint: add a '## Family involvement' heading with the reasons for non-involvement, "     \
+	"using pseudonyms only (001 §7.4.2)\n"
+
+static const rule_case rule_cases[] = {
+    {"2026-004", EDITS(none), SINGLE, "2026-11-24", "",
+     "the clean case 2026-004: nothing to report"},
+    {"2026-004", EDITS(none), OLD, "2026-11-24", "",
+     "the clean case 2026-004 with the old schema: nothing either"},
+
+    {"2026-004", EDITS(no_consent), SINGLE, "2026-11-24",
+     "cases/2026-004/family.yaml:17:5: error[consent/participation]: 'M2 (Mother)' is "
+     "participating and no consent is recorded\n"
+     "  hint: add 'consent_to_participate:' under this member: the date they agreed to "
+     "take part (001 §7.4)\n",
+     "consent/participation: participating without consent_to_participate"},
+
+    {"2026-004", EDITS(empty_consent_date), SINGLE, "2026-11-24", "",
+     "consent/participation: a date that is not a date is schema/type's, not reported "
+     "again"},
+
+    {"2026-007", EDITS(none), SINGLE, "2026-11-24", NO_REASON("2026-007"),
+     "consent/reason: 2026-007's declined father, at the member's line and column"},
+    {"2026-004", EDITS(deferred_no_reason), SINGLE, "2026-11-24", NO_REASON("2026-004"),
+     "consent/reason: a deferred member is not involved either"},
+    {"2026-007", EDITS(blank_reason), SINGLE, "2026-11-24", NO_REASON("2026-007"),
+     "consent/reason: a reason of white space is no reason"},
+    {"2026-007", EDITS(unknown_involvement), SINGLE, "2026-11-24", "",
+     "an involvement the schema does not know is its schema/enum, not consent/reason"},
+    {"2026-007", EDITS(no_involvement), SINGLE, "2026-11-24", "",
+     "no involvement recorded: schema/required's, nothing from the consent rules"},
+
+    {"2026-004", EDITS(no_revisit), SINGLE, "2026-11-24",
+     "cases/2026-004/family.yaml:31:5: error[consent/revisit]: 'M3 (Father)' is deferred "
+     "and no date to revisit it is recorded\n"
+     "  hint: add 'revisit_by:' under this member: the date by which the decision not "
+     "to involve them is revisited (000 §1.3, §1.7)\n",
+     "consent/revisit: deferred without revisit_by"},
+    {"2026-004", EDITS(none), SINGLE, "2027-02-01", "",
+     "consent/revisit: a passed revisit_by is left to deadline/revisit when the schema "
+     "declares it"},
+    {"2026-004", EDITS(no_revisit_deadline), SINGLE, "2027-02-01",
+     "cases/2026-004/family.yaml:45:17: warning[consent/revisit]: 'M3 (Father)' is "
+     "deferred and revisit_by 2027-01-29 has passed\n"
+     "  hint: revisit the decision: record the member's involvement as it now stands, "
+     "or a new 'revisit_by' (000 §1.7)\n",
+     "consent/revisit: a warning once revisit_by has passed, at the date"},
+    {"2026-004", EDITS(no_revisit_deadline), SINGLE, "2027-01-29", "",
+     "consent/revisit: on the day itself it has not passed"},
+    {"2026-004", EDITS(no_revisit_deadline), SINGLE, NULL, "",
+     "consent/revisit: no day given, no warning"},
+
+    {"2026-004", EDITS(not_informed), SINGLE, "2026-11-24",
+     "cases/2026-004/family.yaml:17:5: error[consent/informed]: 'M2 (Mother)' has no "
+     "record of being informed of the review, and no reason is recorded\n"
+     "  hint: add 'informed_of_review:' (the date) or 'not_informed_reason:' under this "
+     "member (001 §7.3.1)\n",
+     "consent/informed: neither informed_of_review nor not_informed_reason"},
+    {"2026-004", EDITS(not_informed_early), SINGLE, "2026-11-24", "",
+     "consent/informed: not asked before stage scoping"},
+
+    {"2026-002", EDITS(no_section), SINGLE, "2026-11-24", NO_FAMILY_SECTION,
+     "consent/family-section: members not involved and no section, where the body "
+     "starts"},
+    {"2026-002", EDITS(section_variant), SINGLE, "2026-11-24", "",
+     "consent/family-section: any heading level, case and closing #s"},
+    {"2026-002", EDITS(section_in_code), SINGLE, "2026-11-24", NO_FAMILY_SECTION,
+     "consent/family-section: a heading inside a code block is not a section"},
+    {"2026-002", EDITS(section_early), SINGLE, "2026-11-24", "",
+     "consent/family-section: not before the report is required"},
+    {"2025-011", EDITS(section_publication), SINGLE, "2026-11-24", "",
+     "consent/family-section: from rules.publication.from_stage, publication/family's"},
+};
+
 static void test_rules(void)
 {
-	CHECK("2026-004", none, SINGLE, "2026-11-24", "",
-	      "the clean case 2026-004: nothing to report");
-	CHECK("2026-004", none, OLD, "2026-11-24", "",
-	      "the clean case 2026-004 with the old schema: nothing either");
-
-	CHECK("2026-004", no_consent, SINGLE, "2026-11-24",
-	      "cases/2026-004/family.yaml:17:5: error[consent/participation]: 'M2 (Mother)' is "
-	      "participating and no consent is recorded\n"
-	      "  hint: add 'consent_to_participate:' under this member: the date they agreed to "
-	      "take part (001 §7.4)\n",
-	      "consent/participation: participating without consent_to_participate");
-
-	CHECK("2026-004", empty_consent_date, SINGLE, "2026-11-24", "",
-	      "consent/participation: a date that is not a date is schema/type's, not reported "
-	      "again");
-
-	CHECK("2026-007", none, SINGLE, "2026-11-24",
-	      "cases/2026-007/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
-	      "involved and no reason is recorded\n"
-	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
-	      "consent/reason: 2026-007's declined father, at the member's line and column");
-	CHECK("2026-004", deferred_no_reason, SINGLE, "2026-11-24",
-	      "cases/2026-004/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
-	      "involved and no reason is recorded\n"
-	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
-	      "consent/reason: a deferred member is not involved either");
-	CHECK("2026-007", blank_reason, SINGLE, "2026-11-24",
-	      "cases/2026-007/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not "
-	      "involved and no reason is recorded\n"
-	      "  hint: add 'non_involvement_reason:' under this member (001 §7.4.2)\n",
-	      "consent/reason: a reason of white space is no reason");
-	CHECK("2026-007", unknown_involvement, SINGLE, "2026-11-24", "",
-	      "an involvement the schema does not know is its schema/enum, not consent/reason");
-	CHECK("2026-007", no_involvement, SINGLE, "2026-11-24", "",
-	      "no involvement recorded: schema/required's, nothing from the consent rules");
-
-	CHECK("2026-004", no_revisit, SINGLE, "2026-11-24",
-	      "cases/2026-004/family.yaml:31:5: error[consent/revisit]: 'M3 (Father)' is deferred "
-	      "and no date to revisit it is recorded\n"
-	      "  hint: add 'revisit_by:' under this member: the date by which the decision not "
-	      "to involve them is revisited (000 §1.3, §1.7)\n",
-	      "consent/revisit: deferred without revisit_by");
-	CHECK("2026-004", none, SINGLE, "2027-02-01", "",
-	      "consent/revisit: a passed revisit_by is left to deadline/revisit when the schema "
-	      "declares it");
-	CHECK("2026-004", no_revisit_deadline, SINGLE, "2027-02-01",
-	      "cases/2026-004/family.yaml:45:17: warning[consent/revisit]: 'M3 (Father)' is "
-	      "deferred and revisit_by 2027-01-29 has passed\n"
-	      "  hint: revisit the decision: record the member's involvement as it now stands, "
-	      "or a new 'revisit_by' (000 §1.7)\n",
-	      "consent/revisit: a warning once revisit_by has passed, at the date");
-	CHECK("2026-004", no_revisit_deadline, SINGLE, "2027-01-29", "",
-	      "consent/revisit: on the day itself it has not passed");
-	CHECK("2026-004", no_revisit_deadline, SINGLE, NULL, "",
-	      "consent/revisit: no day given, no warning");
-
-	CHECK("2026-004", not_informed, SINGLE, "2026-11-24",
-	      "cases/2026-004/family.yaml:17:5: error[consent/informed]: 'M2 (Mother)' has no "
-	      "record of being informed of the review, and no reason is recorded\n"
-	      "  hint: add 'informed_of_review:' (the date) or 'not_informed_reason:' under this "
-	      "member (001 §7.3.1)\n",
-	      "consent/informed: neither informed_of_review nor not_informed_reason");
-	CHECK("2026-004", not_informed_early, SINGLE, "2026-11-24", "",
-	      "consent/informed: not asked before stage scoping");
-
-	CHECK("2026-002", no_section, SINGLE, "2026-11-24",
-	      "cases/2026-002/report.md:7:1: error[consent/family-section]: the report has no "
-	      "'Family involvement' section to give the reasons why M1 (Child B) and M3 "
-	      "(Mother's Partner) are not involved\n"
-	      "  hint: add a '## Family involvement' heading with the reasons for "
-	      "non-involvement, using pseudonyms only (001 §7.4.2)\n",
-	      "consent/family-section: members not involved and no section, where the body "
-	      "starts");
-	CHECK("2026-002", section_variant, SINGLE, "2026-11-24", "",
-	      "consent/family-section: any heading level, case and closing #s");
-	CHECK("2026-002", section_in_code, SINGLE, "2026-11-24",
-	      "cases/2026-002/report.md:7:1: error[consent/family-section]: the report has no "
-	      "'Family involvement' section to give the reasons why M1 (Child B) and M3 "
-	      "(Mother's Partner) are not involved\n"
-	      "  hint: add a '## Family involvement' heading with the reasons for "
-	      "non-involvement, using pseudonyms only (001 §7.4.2)\n",
-	      "consent/family-section: a heading inside a code block is not a section");
-	CHECK("2026-002", section_early, SINGLE, "2026-11-24", "",
-	      "consent/family-section: not before the report is required");
-	CHECK("2025-011", section_publication, SINGLE, "2026-11-24", "",
-	      "consent/family-section: from rules.publication.from_stage, publication/family's");
+	for (size_t i = 0; i < sizeof(rule_cases) / sizeof(*rule_cases); i++) {
+		const rule_case *r = &rule_cases[i];
+		char *got = consent(r->id, r->edits, r->n, r->schema, r->today);
+		is_str(got, r->want, r->name);
+		free(got);
+	}
 }
 
 /* ---- each problem reported once ------------------------------------------------------------ */
@@ -311,8 +321,7 @@ int main(void)
 		printf("Bail out! cf_init failed\n");
 		return 1;
 	}
-	const char *src = getenv("CF_SRCDIR");
-	snprintf(srcdir, sizeof(srcdir), "%s", src && *src ? src : CF_SRCDIR);
+	snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
 	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
 	test_rules();
 	test_once();

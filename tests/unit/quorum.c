@@ -31,7 +31,6 @@
 #include "source.h"
 
 #include "fixture.h"
-}
 
 /* ---- the rules ----------------------------------------------------------------------------- */
 
@@ -258,8 +257,7 @@ int main(void)
 		printf("Bail out! cf_init failed\n");
 		return 1;
 	}
-	const char *src = getenv("CF_SRCDIR");
-	snprintf(srcdir, sizeof(srcdir), "%s", src && *src ? src : CF_SRCDIR);
+	snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
 	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
 	test_quorum();
 	test_once();

@@ -398,14 +398,8 @@ static void test_own_schema(void)
 
 int main(void)
 {
-	/* make check sets CF_SRCDIR; the Makefile also compiles it in, for a test run by hand. */
-	const char *src = getenv("CF_SRCDIR");
-#ifdef CF_SRCDIR
-	if (!src || !*src)
-		src = CF_SRCDIR;
-#endif
 	cf_buf path = CF_BUF_INIT;
-	cf_buf_printf(&path, "%s/schemas/cspr.yaml", src && *src ? src : ".");
+	cf_buf_printf(&path, "%s/schemas/cspr.yaml", tap_srcdir());
 	cf_schema *s = NULL;
 	cf_diags d = CF_DIAGS_INIT;
 	if (cf_arena_new(&arena, 0) < 0)

@@ -33,7 +33,6 @@
 #include "waiver.h"
 
 #include "fixture.h"
-}
 
 /* ---- the waivers --------------------------------------------------------------------------- */
 
@@ -314,8 +313,7 @@ int main(void)
 		printf("Bail out! cf_init failed\n");
 		return 1;
 	}
-	const char *src = getenv("CF_SRCDIR");
-	snprintf(srcdir, sizeof(srcdir), "%s", src && *src ? src : CF_SRCDIR);
+	snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
 	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
 	test_valid();
 	test_invalid();

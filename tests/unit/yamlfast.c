@@ -1141,14 +1141,7 @@ static unsigned long long env_number(const char *name, unsigned long long fallba
 
 int main(void)
 {
-	/* make check sets CF_SRCDIR; the Makefile also compiles it in, for a test run by hand. */
-	const char *src = getenv("CF_SRCDIR");
-#ifdef CF_SRCDIR
-	if (!src || !*src)
-		src = CF_SRCDIR;
-#endif
-	if (!src || !*src)
-		src = ".";
+	const char *src = tap_srcdir();
 	harness h;
 	memset(&h, 0, sizeof(h));
 	h.fast = (cf_yevs)CF_YEVS_INIT;
