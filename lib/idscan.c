@@ -580,6 +580,20 @@ static const month_name m_o[] = {{"october", 7, 10}, {"oct", 3, 10}};
 static const month_name m_n[] = {{"november", 8, 11}, {"nov", 3, 11}};
 static const month_name m_d[] = {{"december", 8, 12}, {"dec", 3, 12}};
 
+/* The names above by their first letter, so a word is compared with the few that could be
+ * its month. */
+typedef struct month_group {
+	const month_name *names;
+	size_t n;
+} month_group;
+
+#define N_OF(a) (sizeof(a) / sizeof(*(a)))
+static const month_group months_by_letter['z' - 'a' + 1] = {
+    ['j' - 'a'] = {m_j, N_OF(m_j)}, ['f' - 'a'] = {m_f, N_OF(m_f)}, ['m' - 'a'] = {m_m, N_OF(m_m)},
+    ['a' - 'a'] = {m_a, N_OF(m_a)}, ['s' - 'a'] = {m_s, N_OF(m_s)}, ['o' - 'a'] = {m_o, N_OF(m_o)},
+    ['n' - 'a'] = {m_n, N_OF(m_n)}, ['d' - 'a'] = {m_d, N_OF(m_d)}};
+#undef N_OF
+
 static int is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
@@ -588,38 +602,11 @@ static int is_digit(unsigned char c)
 /* A month's name or abbreviation at w[i], followed by a non-word byte: its length. */
 static size_t month_at(const unsigned char *w, size_t n, size_t i, int *month)
 {
-	const month_name *m;
-	size_t k;
-	if (i >= n)
+	if (i >= n || w[i] < 'a' || w[i] > 'z')
 		return 0;
-	switch (w[i]) { /* most words do not start like a month */
-	case 'j':
-		m = m_j, k = sizeof(m_j) / sizeof(*m);
-		break;
-	case 'f':
-		m = m_f, k = sizeof(m_f) / sizeof(*m);
-		break;
-	case 'm':
-		m = m_m, k = sizeof(m_m) / sizeof(*m);
-		break;
-	case 'a':
-		m = m_a, k = sizeof(m_a) / sizeof(*m);
-		break;
-	case 's':
-		m = m_s, k = sizeof(m_s) / sizeof(*m);
-		break;
-	case 'o':
-		m = m_o, k = sizeof(m_o) / sizeof(*m);
-		break;
-	case 'n':
-		m = m_n, k = sizeof(m_n) / sizeof(*m);
-		break;
-	case 'd':
-		m = m_d, k = sizeof(m_d) / sizeof(*m);
-		break;
-	default:
-		return 0;
-	}
+	const month_group *g = &months_by_letter[w[i] - 'a'];
+	const month_name *m = g->names;
+	size_t k = g->n; /* most words do not start like a month: none to try */
 	for (size_t j = 0; j < k; j++) {
 		size_t l = m[j].len;
 		if (i + l <= n && memcmp(w + i, m[j].name, l) == 0 &&
