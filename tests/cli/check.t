@@ -3,8 +3,7 @@
 # commands around it (explain, help, --version, a mistyped command).  The clean fixture is
 # tests/data/repo; every test works on a copy of it in a temporary directory.
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-/work/main/build/casefile}
+. "$(dirname "$0")/lib.sh"
 CASEFILE_TODAY=2026-01-12 # deadlines must not depend on the day the tests run
 export CASEFILE_TODAY
 REPO=$CF_SRCDIR/tests/data/repo
@@ -14,69 +13,18 @@ if [ ! -x "$CASEFILE" ] || [ ! -d "$REPO/cases" ]; then
 	exit 1
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-# Resolved, so that the repository root casefile prints is the one we expect.
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
-
-n=0
 echo "1..25"
 
-# run ARGS...: casefile ARGS from the current directory; $out, $err, $rc.
-run() {
-	"$CASEFILE" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# check DESC WANT_RC WANT_OUT WANT_ERR [TODO]: compares the last run's status, stdout and
-# stderr exactly (each without its final newline).
-check() {
-	n=$((n + 1))
-	directive=
-	[ -n "$5" ] && directive=" # TODO $5"
-	got_out=$(cat "$out")
-	got_err=$(cat "$err")
-	if [ "$rc" = "$2" ] && [ "$got_out" = "$3" ] && [ "$got_err" = "$4" ]; then
-		echo "ok $n - $1$directive"
-	else
-		echo "not ok $n - $1$directive"
-		echo "#   status $rc, want $2"
-		[ "$got_out" = "$3" ] || {
-			printf '%s\n' "$got_out" | sed 's/^/#   out:  /'
-			printf '%s\n' "$3" | sed 's/^/#   want: /'
-		}
-		[ "$got_err" = "$4" ] || {
-			printf '%s\n' "$got_err" | sed 's/^/#   err:  /'
-			printf '%s\n' "$4" | sed 's/^/#   want: /'
-		}
-	fi
-}
-
-# ok_if COND DESC: a test decided by the caller (COND 0 passes); on failure, shows the run.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   status $rc"
-		sed 's/^/#   out: /' "$out" | head -n 20
-		sed 's/^/#   err: /' "$err" | head -n 20
-	fi
-}
-
-# fresh NAME: a new copy of the clean repository at $work/NAME, in $repo.
+# fresh NAME: a new copy of the clean repository at $tmp/NAME, in $repo.
 fresh() {
-	repo=$work/$1
+	repo=$tmp/$1
 	mkdir -p "$repo" && cp -R "$REPO/." "$repo"
 }
 
 # ---- the clean fixture -------------------------------------------------------------------
 fresh clean
 run -C "$repo" check
-check "a clean repository: no output, exit 0" 0 "" ""
+expect_run "a clean repository: no output, exit 0" 0 "" ""
 
 # ---- naming cases: 2026-001 is clean, 2026-002 has problems in three of its files --------
 fresh named
@@ -104,23 +52,23 @@ cases/2026-002/family.yaml:3:11: error[schema/enum]: 'members[M1].role' is 'subj
   hint: did you mean 'subject-child'?"
 
 run -C "$repo" check 2026-001
-check "check 2026-001 (by id) reads only that case" 0 "" ""
+expect_run "check 2026-001 (by id) reads only that case" 0 "" ""
 run -C "$repo" check cases/2026-001
-check "check cases/2026-001 (by directory)" 0 "" ""
+expect_run "check cases/2026-001 (by directory)" 0 "" ""
 run -C "$repo" check cases/2026-001/case.yaml
-check "check cases/2026-001/case.yaml (a path inside the case)" 0 "" ""
-(cd "$repo/cases/2026-001" && run check family.yaml && echo "$rc" >"$work/rc")
-rc=$(cat "$work/rc")
-check "check family.yaml from inside the case directory, without -C" 0 "" ""
+expect_run "check cases/2026-001/case.yaml (a path inside the case)" 0 "" ""
+(cd "$repo/cases/2026-001" && run check family.yaml && echo "$rc" >"$tmp/rc")
+rc=$(cat "$tmp/rc")
+expect_run "check family.yaml from inside the case directory, without -C" 0 "" ""
 
 run -C "$repo" check 2026-002
-check "check 2026-002: its diagnostics, sorted by file then line" 1 "$c2_diags
+expect_run "check 2026-002: its diagnostics, sorted by file then line" 1 "$c2_diags
 casefile: 5 errors, 1 warning in 1 case" ""
 run -C "$repo" check
-check "check (every case): both cases, the summary counts both" 1 "$c2_diags
+expect_run "check (every case): both cases, the summary counts both" 1 "$c2_diags
 casefile: 5 errors, 1 warning in 2 cases" ""
 run -C "$repo" check 2026-002 2026-001 cases/2026-002
-check "check 2026-002 2026-001 cases/2026-002: each case once, in order" 1 "$c2_diags
+expect_run "check 2026-002 2026-001 cases/2026-002: each case once, in order" 1 "$c2_diags
 casefile: 5 errors, 1 warning in 2 cases" ""
 
 run -C "$repo" check 2026-404
@@ -128,7 +76,7 @@ first=$(head -n 1 "$err")
 res=1
 [ "$rc" = 2 ] && [ ! -s "$out" ] &&
 	[ "$first" = "casefile: check: '2026-404' is not a case of the repository at $repo" ] && res=0
-ok_if $res "check 2026-404 (no such case): exit 2, says so on stderr"
+check_run $res "check 2026-404 (no such case): exit 2, says so on stderr"
 
 echo "not a case" >"$repo/cases/README.md"
 run -C "$repo" check cases/README.md
@@ -137,13 +85,13 @@ res=1
 [ "$rc" = 2 ] && [ ! -s "$out" ] &&
 	[ "$first" = "casefile: check: 'cases/README.md' is not a case of the repository at $repo" ] &&
 	res=0
-ok_if $res "check cases/README.md (a file, not a case): exit 2, not a case"
+check_run $res "check cases/README.md (a file, not a case): exit 2, not a case"
 rm -f "$repo/cases/README.md"
 
 # ---- not a case repository ---------------------------------------------------------------
-mkdir -p "$work/plain"
-run -C "$work/plain" check
-check "not a case repository: exit 2 and what to do" 2 "" \
+mkdir -p "$tmp/plain"
+run -C "$tmp/plain" check
+expect_run "not a case repository: exit 2 and what to do" 2 "" \
 	"casefile: not a case repository (no .casefile/config.yaml here or above)
   hint: run casefile in a case repository, or name one with -C DIR"
 
@@ -165,16 +113,16 @@ assert first["rule"] == "schema/required", first
 assert first["case"] == "2026-002", first
 EOF
 [ "$rc" = 1 ] || res=1
-ok_if $res "--format json: parses, has diagnostics and summary, 5 errors, 1 warning, 2 cases"
+check_run $res "--format json: parses, has diagnostics and summary, 5 errors, 1 warning, 2 cases"
 
-run -C "$work/clean" check --format=json
+run -C "$tmp/clean" check --format=json
 res=1
 [ "$rc" = 0 ] && python3 -m json.tool "$out" >/dev/null 2>&1 && python3 - "$out" <<'EOF' && res=0
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc == {"diagnostics": [], "summary": {"errors": 0, "warnings": 0, "cases": 1}}, doc
 EOF
-ok_if $res "--format=json on a clean repository: no diagnostics, exit 0"
+check_run $res "--format=json on a clean repository: no diagnostics, exit 0"
 
 # A file name is bytes, not necessarily UTF-8; the JSON must still be JSON.
 fresh badname
@@ -182,10 +130,10 @@ fresh badname
 run -C "$repo" check --format json
 res=1
 [ "$rc" = 1 ] && python3 -m json.tool "$out" >/dev/null 2>&1 && grep -q '"rule":"source/name"' "$out" && res=0
-ok_if $res "--format json, a file name that is not UTF-8: a source/name error, and still valid JSON"
+check_run $res "--format json, a file name that is not UTF-8: a source/name error, and still valid JSON"
 
 run -C "$repo" check --format xml
-check "--format xml: a usage error, exit 2" 2 "" "casefile: check: --format is text or json, not 'xml'
+expect_run "--format xml: a usage error, exit 2" 2 "" "casefile: check: --format is text or json, not 'xml'
 Try 'casefile help check'."
 
 # ---- a warning alone does not fail the check ---------------------------------------------
@@ -193,7 +141,7 @@ fresh warning
 awk '{ print } /^  looked_after: false$/ { print "  care_levaer: false" }' \
 	"$REPO/cases/2026-001/case.yaml" >"$repo/cases/2026-001/case.yaml"
 run -C "$repo" check
-check "a warning only (unknown field): printed, exit 0" 0 \
+expect_run "a warning only (unknown field): printed, exit 0" 0 \
 	"cases/2026-001/case.yaml:12:3: warning[schema/unknown-field]: unknown field 'care_levaer' in 'child'
   hint: did you mean 'care_leaver'?
 casefile: no errors, 1 warning in 1 case" ""
@@ -214,7 +162,7 @@ field=$(sed -n "$((line - 1))s/^ *\([a-z_]*\):.*/\1/p" "$repo/.casefile/schemas/
 run -C "$repo" check
 res=1
 [ "$rc" = 2 ] && grep -qx "\\.casefile/schemas/cspr\\.yaml:$line:$col: error\\[schema/invalid\\]: unknown type 'boolean' for field '\\([a-z_]*\\.\\)*$field'" "$out" && res=0
-ok_if $res "a malformed .casefile/schemas/cspr.yaml: exit 2, schema/invalid at $line:$col"
+check_run $res "a malformed .casefile/schemas/cspr.yaml: exit 2, schema/invalid at $line:$col"
 
 # ---- explain, help, version, a mistyped command ------------------------------------------
 run explain dates/order
@@ -222,37 +170,37 @@ res=1
 [ "$rc" = 0 ] && [ ! -s "$err" ] && [ "$(head -n 1 "$out")" = "dates/order: an impossible order of a case's dates" ] &&
 	grep -qx 'What it checks' "$out" && grep -qx 'How to fix it' "$out" &&
 	sed -n '/^Source$/{n;p;}' "$out" | grep -q '^  [^ ]' && res=0
-ok_if $res "explain dates/order: the rule's text, with a Source section"
+check_run $res "explain dates/order: the rule's text, with a Source section"
 
 run explain nosuch
-check "explain nosuch: exit 2" 2 "" "casefile: explain: no rule 'nosuch'
+expect_run "explain nosuch: exit 2" 2 "" "casefile: explain: no rule 'nosuch'
 Try 'casefile help explain'."
 
 run explain dates/ordr
-check "explain dates/ordr: suggests dates/order" 2 "" "casefile: explain: no rule 'dates/ordr'; did you mean 'dates/order'?
+expect_run "explain dates/ordr: suggests dates/order" 2 "" "casefile: explain: no rule 'dates/ordr'; did you mean 'dates/order'?
 Try 'casefile help explain'."
 
 run --version
 res=1
 [ "$rc" = 0 ] && [ ! -s "$err" ] && grep -qx 'casefile [0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*' "$out" &&
 	[ "$(wc -l <"$out")" -eq 1 ] && res=0
-ok_if $res "--version: 'casefile X.Y.Z', exit 0"
+check_run $res "--version: 'casefile X.Y.Z', exit 0"
 
 run help check
 res=1
 [ "$rc" = 0 ] && [ ! -s "$err" ] &&
 	head -n 1 "$out" | grep -q '^usage: casefile check ' && grep -q -- '--format' "$out" && res=0
-ok_if $res "help check: the usage of check on stdout"
+check_run $res "help check: the usage of check on stdout"
 
 run check --help
 res=1
 [ "$rc" = 0 ] && head -n 1 "$out" | grep -q '^usage: casefile check ' && res=0
-ok_if $res "check --help: the same usage"
+check_run $res "check --help: the same usage"
 
 run chekc
-check "chekc: not a command, did you mean check" 2 "" "casefile: 'chekc' is not a casefile command
+expect_run "chekc: not a command, did you mean check" 2 "" "casefile: 'chekc' is not a casefile command
   hint: did you mean 'check'?"
 
-run -C "$work/clean" check --frmat json
-check "check --frmat: an unknown option, exit 2" 2 "" "casefile: check: unknown option '--frmat'
+run -C "$tmp/clean" check --frmat json
+expect_run "check --frmat: an unknown option, exit 2" 2 "" "casefile: check: unknown option '--frmat'
 Try 'casefile help check'."

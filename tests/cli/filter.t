@@ -10,8 +10,7 @@
 # in .git/casefile/keys (the key file format of lib/crypt.h, written with python3), the
 # attributes and the filter configuration (here in the test's global git configuration).
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-/work/main/build/casefile}
+. "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
 
 if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then
@@ -24,34 +23,19 @@ for tool in git python3 od; do
 		exit 0
 	fi
 done
-if ! "$CASEFILE" help filter-process >/dev/null 2>&1; then
-	echo "1..0 # SKIP this casefile has no filter-process command"
-	exit 0
-fi
-
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
+need filter-process
 
 # git as nobody in particular: no system or user configuration but the test's own.
-HOME=$work
-GIT_CONFIG_GLOBAL=$work/gitconfig
-GIT_CONFIG_NOSYSTEM=1
-export HOME GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
-git config --global user.name "Filter Test"
-git config --global user.email "filter-test@example.org"
-git config --global init.defaultBranch main
+sandbox
+unset GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
 git config --global core.autocrlf false
 git config --global advice.detachedHead false
 git config --global gc.auto 0
 
 # Every start of casefile by git is logged, to count filter processes.
-starts=$work/starts.log
-mkdir "$work/bin"
-wrapper=$work/bin/casefile
+starts=$tmp/starts.log
+mkdir "$tmp/bin"
+wrapper=$tmp/bin/casefile
 cat >"$wrapper" <<EOF
 #!/bin/sh
 echo "\$*" >>'$starts'
@@ -62,20 +46,7 @@ git config --global filter.casefile.process "'$wrapper' filter-process"
 git config --global filter.casefile.required true
 git config --global diff.casefile.textconv "'$wrapper' textconv"
 
-n=0
 echo "1..49"
-
-# ok_if COND DESC: COND 0 passes; on failure, shows the last command's output.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -f "$out" ] && sed 's/^/#   out: /' "$out" | head -n 10
-		[ -f "$err" ] && sed 's/^/#   err: /' "$err" | head -n 10
-	fi
-}
 
 # new_key GITDIR: writes a new key into GITDIR/casefile/keys and prints its id.  The id is the
 # first 8 bytes of crypto_kdf_derive_from_key(16, 3, "cfkeyid1", secret): BLAKE2b keyed with
@@ -143,7 +114,7 @@ processes() {
 
 # The plaintext that must never reach git's object store: every case's title line, and the
 # names and addresses of family members.
-markers=$work/markers
+markers=$tmp/markers
 {
 	grep -h '^title:' "$EXAMPLE"/cases/*/case.yaml
 	sed -n 's/^ *name: *//p; s/^ *address: *//p' "$EXAMPLE"/cases/*/family.yaml
@@ -157,68 +128,68 @@ leaks() {
 }
 
 # ---- a repository with the example's cases ------------------------------------------------
-repo=$work/repo
+repo=$tmp/repo
 setup "$repo"
 cp -R "$EXAMPLE/cases" "$repo/"
 : >"$starts"
 git -C "$repo" add -A >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
 	"git add of $n_files case files: one filter process"
 git -C "$repo" commit -q -m "the example cases" >"$out" 2>"$err"
-ok_if $? "git commit"
+check_run $? "git commit"
 
 res=0 count=0
-git -C "$repo" ls-tree -r HEAD -- cases >"$work/tree"
+git -C "$repo" ls-tree -r HEAD -- cases >"$tmp/tree"
 while read -r _ _ sha _; do
-	git -C "$repo" cat-file blob "$sha" >"$work/blob" && is_blob "$work/blob" || res=1
+	git -C "$repo" cat-file blob "$sha" >"$tmp/blob" && is_blob "$tmp/blob" || res=1
 	count=$((count + 1))
-done <"$work/tree"
+done <"$tmp/tree"
 [ "$count" -eq "$n_files" ] || res=1
-ok_if $res "every blob under cases/ in the commit is ciphertext ($count of $n_files)"
-ok_if "$(git -C "$repo" show HEAD:.casefile/access.yaml | grep -q "^repository_key: $key_id" &&
+check_run $res "every blob under cases/ in the commit is ciphertext ($count of $n_files)"
+check_run "$(git -C "$repo" show HEAD:.casefile/access.yaml | grep -q "^repository_key: $key_id" &&
 	echo 0 || echo 1)" "files outside cases/ are stored as they are"
-ok_if "$(diff -r "$EXAMPLE/cases" "$repo/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
+check_run "$(diff -r "$EXAMPLE/cases" "$repo/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
 	"the working tree keeps the plaintext"
 git -C "$repo" status --porcelain >"$out" 2>"$err"
-ok_if "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" \
+check_run "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" \
 	"git status is clean after the commit (the same plaintext, the same blob)"
 
 git -C "$repo" gc -q >"$out" 2>"$err"
-ok_if $? "git gc packs the objects"
+check_run $? "git gc packs the objects"
 # The markers are real: every one of them is in the working tree.
 res=0
 while IFS= read -r m; do
 	grep -r -q -F -- "$m" "$repo/cases" || res=1
 done <"$markers"
 [ "$n_markers" -ge 30 ] || res=1
-ok_if $res "$n_markers plaintext markers (titles, names, addresses), each in the working tree"
-ok_if "$(leaks "$repo" | grep -qx 0 && echo 0 || echo 1)" \
+check_run $res "$n_markers plaintext markers (titles, names, addresses), each in the working tree"
+check_run "$(leaks "$repo" | grep -qx 0 && echo 0 || echo 1)" \
 	"no marker in any object of the store (git cat-file --batch-all-objects --batch)"
-ok_if "$(grep -r -a -l -F -f "$markers" "$repo/.git" >"$out" 2>&1 && echo 1 || echo 0)" \
+check_run "$(grep -r -a -l -F -f "$markers" "$repo/.git" >"$out" 2>&1 && echo 1 || echo 0)" \
 	"no marker anywhere under .git (packs, index, logs)"
-ok_if "$(ls "$repo"/.git/objects/pack/*.pack >/dev/null 2>&1 && echo 0 || echo 1)" \
+check_run "$(ls "$repo"/.git/objects/pack/*.pack >/dev/null 2>&1 && echo 0 || echo 1)" \
 	"... which has a pack file"
 
 # ---- a clone without the key -------------------------------------------------------------
-locked=$work/locked
+locked=$tmp/locked
 : >"$starts"
 git clone -q "$repo" "$locked" >"$out" 2>"$err"
-ok_if $? "git clone without the key succeeds"
+check_run $? "git clone without the key succeeds"
 count=$(all_blobs "$locked/cases")
-ok_if "$([ "$count" = "$n_files" ] && echo 0 || echo 1)" \
+check_run "$([ "$count" = "$n_files" ] && echo 0 || echo 1)" \
 	"the clone's working tree has only ciphertext under cases/ ($count files)"
-ok_if "$(processes | grep -qx 1 && echo 0 || echo 1)" "the clone's checkout ran one filter process"
+check_run "$(processes | grep -qx 1 && echo 0 || echo 1)" "the clone's checkout ran one filter process"
 git -C "$locked" status --porcelain >"$out" 2>"$err"
-ok_if "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "git status there is clean"
+check_run "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "git status there is clean"
 
 git -C "$locked" log -p >"$out" 2>"$err"
-ok_if "$(grep -q -x -F "+casefile: encrypted with key $key_id, which this clone does not hold" \
+check_run "$(grep -q -x -F "+casefile: encrypted with key $key_id, which this clone does not hold" \
 	"$out" && ! grep -q -F -f "$markers" "$out" && echo 0 || echo 1)" \
 	"git log -p there names the key instead of showing binary or plaintext"
 "$CASEFILE" -C "$locked" textconv cases/2026-001/case.yaml >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ "$(cat "$out")" = \
+check_run "$([ $rc -eq 0 ] && [ "$(cat "$out")" = \
 	"casefile: encrypted with key $key_id, which this clone does not hold" ] && echo 0 || echo 1)" \
 	"casefile textconv of a blob without its key: the one line"
 
@@ -227,10 +198,10 @@ cp "$EXAMPLE/$case_file" "$locked/$case_file"
 printf 'note: LOCKED-LEAK-MARKER\n' >>"$locked/$case_file"
 git -C "$locked" add "$case_file" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/no-key\]" "$err" && echo 0 || echo 1)" \
+check_run "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/no-key\]" "$err" && echo 0 || echo 1)" \
 	"git add of plaintext without the key fails: crypt/no-key"
-ok_if "$(git -C "$locked" diff --cached --quiet && echo 0 || echo 1)" "... and stages nothing"
-ok_if "$(git -C "$locked" cat-file --batch-all-objects --batch |
+check_run "$(git -C "$locked" diff --cached --quiet && echo 0 || echo 1)" "... and stages nothing"
+check_run "$(git -C "$locked" cat-file --batch-all-objects --batch |
 	grep -a -q -e LOCKED-LEAK-MARKER -F -f "$markers" && echo 1 || echo 0)" \
 	"... and writes no object with the plaintext"
 
@@ -238,7 +209,7 @@ git -C "$locked" checkout -- "$case_file"
 printf 'note: APPENDED-LEAK-MARKER\n' >>"$locked/$case_file"
 git -C "$locked" add "$case_file" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/no-key\]" "$err" &&
+check_run "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/no-key\]" "$err" &&
 	! git -C "$locked" cat-file --batch-all-objects --batch | grep -a -q APPENDED-LEAK-MARKER &&
 	echo 0 || echo 1)" \
 	"git add of ciphertext with plaintext appended fails too, and stores nothing"
@@ -247,109 +218,109 @@ git -C "$locked" checkout -- "$case_file"
 printf 'title: NEW-FILE-MARKER\n' >"$locked/cases/2026-001/notes.md"
 git -C "$locked" add cases/2026-001/notes.md >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -ne 0 ] && grep -q "error\[crypt/no-key\]" "$err" &&
+check_run "$([ $rc -ne 0 ] && grep -q "error\[crypt/no-key\]" "$err" &&
 	! git -C "$locked" cat-file --batch-all-objects --batch | grep -a -q NEW-FILE-MARKER &&
 	echo 0 || echo 1)" "git add of a new case file without the key fails"
 "$CASEFILE" -C "$locked" clean cases/2026-001/notes.md <"$locked/cases/2026-001/notes.md" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/no-key\]" "$err" &&
+check_run "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/no-key\]" "$err" &&
 	echo 0 || echo 1)" "casefile clean without the key: exit 3, nothing on stdout"
 rm "$locked/cases/2026-001/notes.md"
 git -C "$locked" status --porcelain >"$out" 2>"$err"
-ok_if "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "git status is clean again"
+check_run "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "git status is clean again"
 
 # ---- the key installed: plaintext -------------------------------------------------------
 copy_keys "$repo" "$locked"
 git -C "$locked" status --porcelain >"$out" 2>"$err"
-ok_if "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" \
+check_run "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" \
 	"with the key, the ciphertext still checked out is clean in git status"
 rm -rf "$locked/cases"
 : >"$starts"
 git -C "$locked" checkout -- cases >"$out" 2>"$err"
-ok_if $? "a checkout with the key succeeds"
-ok_if "$(diff -r "$EXAMPLE/cases" "$locked/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
+check_run $? "a checkout with the key succeeds"
+check_run "$(diff -r "$EXAMPLE/cases" "$locked/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
 	"... and writes the exact plaintext of every case file"
-ok_if "$(processes | grep -qx 1 && echo 0 || echo 1)" "... with one filter process"
+check_run "$(processes | grep -qx 1 && echo 0 || echo 1)" "... with one filter process"
 git -C "$locked" status --porcelain >"$out" 2>"$err"
-ok_if "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "... and git status is clean"
+check_run "$([ ! -s "$out" ] && [ ! -s "$err" ] && echo 0 || echo 1)" "... and git status is clean"
 
 git -C "$locked" log -p >"$out" 2>"$err"
-ok_if "$(grep -q -x -F "+title: Child A" "$out" && grep -q -x -F "+    name: Reece Oddington-Lowe" "$out" &&
+check_run "$(grep -q -x -F "+title: Child A" "$out" && grep -q -x -F "+    name: Reece Oddington-Lowe" "$out" &&
 	echo 0 || echo 1)" "git log -p shows the plaintext (textconv)"
 printf 'extra: DIFF-MARKER\n' >>"$locked/$case_file"
 git -C "$locked" diff >"$out" 2>"$err"
-ok_if "$(grep -q -x -F "+extra: DIFF-MARKER" "$out" && [ "$(grep -c '^[-+][^-+]' "$out")" = 1 ] &&
+check_run "$(grep -q -x -F "+extra: DIFF-MARKER" "$out" && [ "$(grep -c '^[-+][^-+]' "$out")" = 1 ] &&
 	echo 0 || echo 1)" "git diff shows the one line changed, in plaintext"
 (cd "$locked" && git add "$case_file" && git commit -q -m "a change") >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && git -C "$locked" cat-file blob "HEAD:$case_file" >"$work/blob" &&
-	is_blob "$work/blob" && ! grep -a -q DIFF-MARKER "$work/blob" && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && git -C "$locked" cat-file blob "HEAD:$case_file" >"$tmp/blob" &&
+	is_blob "$tmp/blob" && ! grep -a -q DIFF-MARKER "$tmp/blob" && echo 0 || echo 1)" \
 	"a change committed with the key is stored encrypted"
 git -C "$locked" show HEAD >"$out" 2>"$err"
-ok_if "$(grep -q -x -F "+extra: DIFF-MARKER" "$out" && echo 0 || echo 1)" \
+check_run "$(grep -q -x -F "+extra: DIFF-MARKER" "$out" && echo 0 || echo 1)" \
 	"git show of that commit: the plaintext change"
 
-wt=$work/worktree
+wt=$tmp/worktree
 git -C "$locked" worktree add -q "$wt" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && diff -r "$locked/cases" "$wt/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && diff -r "$locked/cases" "$wt/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
 	"a linked worktree (git sets GIT_DIR, GIT_WORK_TREE) checks out plaintext with the keys"
 git -C "$locked" worktree remove --force "$wt"
 
 # ---- the single-shot commands -----------------------------------------------------------
-git -C "$locked" cat-file blob "HEAD:$case_file" >"$work/blob"
+git -C "$locked" cat-file blob "HEAD:$case_file" >"$tmp/blob"
 "$CASEFILE" -C "$locked" clean "$case_file" <"$locked/$case_file" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ ! -s "$err" ] && cmp -s "$out" "$work/blob" && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && [ ! -s "$err" ] && cmp -s "$out" "$tmp/blob" && echo 0 || echo 1)" \
 	"casefile clean PATH: the very blob git stored"
-"$CASEFILE" -C "$locked" smudge "$case_file" <"$work/blob" >"$out" 2>"$err"
+"$CASEFILE" -C "$locked" smudge "$case_file" <"$tmp/blob" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ ! -s "$err" ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && [ ! -s "$err" ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
 	"casefile smudge PATH: the plaintext"
 "$CASEFILE" -C "$locked" clean README.md <"$locked/$case_file" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
 	"casefile clean of a path outside cases/: unchanged"
-"$CASEFILE" -C "$locked" textconv "$work/blob" >"$out" 2>"$err"
+"$CASEFILE" -C "$locked" textconv "$tmp/blob" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
 	"casefile textconv FILE with the key: the plaintext"
 
 # ---- a tampered blob ------------------------------------------------------------------
-python3 - "$work/blob" "$work/tampered" <<'EOF'
+python3 - "$tmp/blob" "$tmp/tampered" <<'EOF'
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
 b[60] ^= 1
 open(sys.argv[2], "wb").write(b)
 EOF
-bad=$(git -C "$locked" hash-object -w --no-filters "$work/tampered")
+bad=$(git -C "$locked" hash-object -w --no-filters "$tmp/tampered")
 (cd "$locked" && git update-index --cacheinfo "100644,$bad,$case_file" &&
 	git commit -q -m "tampered") >"$out" 2>"$err"
-ok_if $? "a commit with one byte of a blob flipped"
+check_run $? "a commit with one byte of a blob flipped"
 rm "$locked/$case_file"
 git -C "$locked" checkout -- "$case_file" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/tampered\]" "$err" && echo 0 || echo 1)" \
+check_run "$([ $rc -ne 0 ] && grep -q "^$case_file: error\[crypt/tampered\]" "$err" && echo 0 || echo 1)" \
 	"checking it out fails: crypt/tampered"
-ok_if "$([ ! -s "$locked/$case_file" ] && echo 0 || echo 1)" "... and writes no plaintext"
-"$CASEFILE" -C "$locked" smudge "$case_file" <"$work/tampered" >"$out" 2>"$err"
+check_run "$([ ! -s "$locked/$case_file" ] && echo 0 || echo 1)" "... and writes no plaintext"
+"$CASEFILE" -C "$locked" smudge "$case_file" <"$tmp/tampered" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/tampered\]" "$err" &&
+check_run "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/tampered\]" "$err" &&
 	echo 0 || echo 1)" "casefile smudge of it: exit 3, nothing on stdout"
-"$CASEFILE" -C "$locked" textconv "$work/tampered" >"$out" 2>"$err"
+"$CASEFILE" -C "$locked" textconv "$tmp/tampered" >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/tampered\]" "$err" &&
+check_run "$([ $rc -eq 3 ] && [ ! -s "$out" ] && grep -q "error\[crypt/tampered\]" "$err" &&
 	echo 0 || echo 1)" "casefile textconv of it: exit 3, nothing on stdout"
-tampered_copy=$work/tampered-clone
+tampered_copy=$tmp/tampered-clone
 git clone -q --no-checkout "$locked" "$tampered_copy" && copy_keys "$repo" "$tampered_copy"
 git -C "$tampered_copy" reset -q --hard >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -ne 0 ] && grep -q "crypt/tampered" "$err" &&
+check_run "$([ $rc -ne 0 ] && grep -q "crypt/tampered" "$err" &&
 	! grep -q -F "title: Child A" "$tampered_copy/$case_file" 2>/dev/null && echo 0 || echo 1)" \
 	"a clone with the key refuses the tampered file at checkout"
 
 # ---- 2,000 files, one process --------------------------------------------------------------
-big=$work/big
+big=$tmp/big
 setup "$big"
 python3 - "$big/cases" <<'EOF'
 import os, sys
@@ -360,25 +331,25 @@ for c in range(20):
         with open(os.path.join(d, "note-%03d.md" % i), "w") as f:
             f.write("case %d note %d: BIG-MARKER\n" % (c, i) * (1 + i % 7))
 EOF
-cp -R "$big/cases" "$work/big-plain"
+cp -R "$big/cases" "$tmp/big-plain"
 : >"$starts"
 git -C "$big" add -A >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] &&
+check_run "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] &&
 	git -C "$big" commit -q -m "2,000 files" >"$out" 2>"$err" && echo 0 || echo 1)" \
 	"git add of 2,000 case files: one filter process"
-ok_if "$(git -C "$big" cat-file --batch-all-objects --batch | grep -a -q BIG-MARKER && echo 1 || echo 0)" \
+check_run "$(git -C "$big" cat-file --batch-all-objects --batch | grep -a -q BIG-MARKER && echo 1 || echo 0)" \
 	"... and none of their plaintext in the object store"
 rm -rf "$big/cases"
 : >"$starts"
 git -C "$big" checkout -- cases >"$out" 2>"$err"
 rc=$?
-ok_if "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
+check_run "$([ $rc -eq 0 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
 	"a checkout of 2,000 files starts one filter process ($(processes))"
-ok_if "$(diff -r "$work/big-plain" "$big/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
+check_run "$(diff -r "$tmp/big-plain" "$big/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
 	"... and writes all of them in plaintext"
 : >"$starts"
-git clone -q "$big" "$work/big-locked" >"$out" 2>"$err"
-count=$(all_blobs "$work/big-locked/cases")
-ok_if "$([ "$count" = 2000 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
+git clone -q "$big" "$tmp/big-locked" >"$out" 2>"$err"
+count=$(all_blobs "$tmp/big-locked/cases")
+check_run "$([ "$count" = 2000 ] && [ "$(processes)" = 1 ] && echo 0 || echo 1)" \
 	"a clone without the key: 2,000 files of ciphertext, one filter process"

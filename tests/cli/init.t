@@ -5,8 +5,7 @@
 # ciphertext; an existing repository and its hooks are adopted, not overwritten.  Every test
 # works in a temporary HOME with its own git configuration: nothing touches the real one.
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-/work/main/build/casefile}
+. "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
 
 if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ] || ! command -v git >/dev/null; then
@@ -14,46 +13,17 @@ if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ] || ! command -v git >/dev/n
 	exit 0
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
 EXE=$(readlink -f "$CASEFILE")
 
-HOME=$work/home
-GIT_CONFIG_GLOBAL=$work/gitconfig
-GIT_CONFIG_NOSYSTEM=1
-CASEFILE_IDENTITY=$work/no-identity
+sandbox
+# The test's own member identity (none there yet), and $USER, the member name init takes when
+# no --member is given.
+CASEFILE_IDENTITY=$tmp/no-identity
 USER=alice
-export HOME GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM CASEFILE_IDENTITY USER
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE CASEFILE_DATADIR
-mkdir -p "$HOME"
-git config --global user.name "Test User"
-git config --global user.email test@example.org
-git config --global init.defaultBranch main
+export CASEFILE_IDENTITY USER
 git config --global advice.detachedHead false
 
-n=0
 echo "1..35"
-
-run() {
-	"$CASEFILE" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# ok_if COND DESC: a test decided by the caller (COND 0 passes); on failure, shows the run.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   status $rc"
-		sed 's/^/#   out: /' "$out" | head -n 20
-		sed 's/^/#   err: /' "$err" | head -n 20
-	fi
-}
 
 # state DIR: everything init could change, as text: files with their modes and contents'
 # hashes, the git configuration, the index.
@@ -73,29 +43,29 @@ blob_head() {
 
 # ---- help, and what is needed ------------------------------------------------------------
 run init --help
-ok_if "$( { [ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "usage: casefile init [DIR] [--partnership NAME] [--member NAME] [--example]" ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "usage: casefile init [DIR] [--partnership NAME] [--member NAME] [--example]" ]; } && echo 0 || echo 1)" \
 	"init --help: the usage on stdout, exit 0"
 
-run init "$work/nopartner"
-ok_if "$( { [ "$rc" = 2 ] && grep -q -- "--partnership NAME is needed" "$err"; } && echo 0 || echo 1)" \
+run init "$tmp/nopartner"
+check_run "$( { [ "$rc" = 2 ] && grep -q -- "--partnership NAME is needed" "$err"; } && echo 0 || echo 1)" \
 	"a new repository without --partnership: exit 2, says so"
 
 # ---- a new repository, no identity -------------------------------------------------------
-repo=$work/repo
+repo=$tmp/repo
 run init "$repo" --partnership "Northdale Safeguarding Children Partnership"
-ok_if "$( { [ "$rc" = 0 ] && [ ! -s "$err" ]; } && echo 0 || echo 1)" "init DIR --partnership: exit 0, nothing on stderr"
-ok_if "$( { grep -q "^  git repository created$" "$out" &&
-	grep -q "^  note: no member added: no identity at $work/no-identity" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && [ ! -s "$err" ]; } && echo 0 || echo 1)" "init DIR --partnership: exit 0, nothing on stderr"
+check_run "$( { grep -q "^  git repository created$" "$out" &&
+	grep -q "^  note: no member added: no identity at $tmp/no-identity" "$out"; } && echo 0 || echo 1)" \
 	"it says it made the git repository, and that no member was added (no identity)"
-ok_if "$( { [ -d "$repo/.git" ] && [ "$(cat "$repo/.casefile/config.yaml")" = "partnership: Northdale Safeguarding Children Partnership
+check_run "$( { [ -d "$repo/.git" ] && [ "$(cat "$repo/.casefile/config.yaml")" = "partnership: Northdale Safeguarding Children Partnership
 calendar: england-and-wales
 case_types: [cspr]" ]; } && echo 0 || echo 1)" ".casefile/config.yaml: partnership, calendar, case type"
-ok_if "$( { [ "$(cat "$repo/.gitattributes")" = "cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$(cat "$repo/.gitattributes")" = "cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
 	".gitattributes: exactly the filter line"
 keyid=$(sed -n 's/^repository_key: \([0-9a-f]\{16\}\)$/\1/p' "$repo/.casefile/access.yaml")
-ok_if "$( { [ -n "$keyid" ] && grep -q "^case_keys: {}$" "$repo/.casefile/access.yaml"; } && echo 0 || echo 1)" \
+check_run "$( { [ -n "$keyid" ] && grep -q "^case_keys: {}$" "$repo/.casefile/access.yaml"; } && echo 0 || echo 1)" \
 	"access.yaml names a repository key ($keyid) and no case keys"
-ok_if "$( { [ "$(stat -c %a "$repo/.git/casefile/keys/$keyid.key")" = 600 ] &&
+check_run "$( { [ "$(stat -c %a "$repo/.git/casefile/keys/$keyid.key")" = 600 ] &&
 	[ "$(stat -c %a "$repo/.git/casefile/keys")" = 700 ] &&
 	[ "$(stat -c %a "$repo/.git/casefile")" = 700 ]; } && echo 0 || echo 1)" \
 	"the key is installed in .git/casefile/keys/$keyid.key, mode 0600, directories 0700"
@@ -107,102 +77,102 @@ diff.casefile.textconv=$EXE textconv
 merge.casefile.name=casefile three-way merge of encrypted case files
 merge.casefile.driver=$EXE merge %O %A %B %P"
 got_config=$(git -C "$repo" config --local -l | grep -E '^(filter|diff|merge)\.casefile\.')
-ok_if "$( { [ "$got_config" = "$want_config" ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$got_config" = "$want_config" ]; } && echo 0 || echo 1)" \
 	"git configuration: filter, textconv and merge driver run this casefile ($EXE)"
 [ "$got_config" = "$want_config" ] || printf '%s\n' "$got_config" | sed 's/^/#   config: /'
-ok_if "$( { [ "$(git -C "$repo" diff --cached --name-only)" = ".casefile/access.yaml
+check_run "$( { [ "$(git -C "$repo" diff --cached --name-only)" = ".casefile/access.yaml
 .casefile/config.yaml
 .gitattributes" ]; } && echo 0 || echo 1)" "staged: access.yaml, config.yaml, .gitattributes (nothing committed)"
-ok_if "$(git -C "$repo" rev-parse -q --verify HEAD >/dev/null && echo 1 || echo 0)" "no commit was made"
+check_run "$(git -C "$repo" rev-parse -q --verify HEAD >/dev/null && echo 1 || echo 0)" "no commit was made"
 
 before=$(state "$repo")
 run init "$repo"
-ok_if "$( { [ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "casefile: init: $repo: already set up, nothing changed" ] &&
+check_run "$( { [ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "casefile: init: $repo: already set up, nothing changed" ] &&
 	grep -q "^  already: repository key $keyid (this clone holds it)$" "$out"; } && echo 0 || echo 1)" \
 	"init again: exit 0, 'already set up, nothing changed', the same key"
-ok_if "$( { [ "$(state "$repo")" = "$before" ]; } && echo 0 || echo 1)" "init again: no file, setting or index entry changed"
+check_run "$( { [ "$(state "$repo")" = "$before" ]; } && echo 0 || echo 1)" "init again: no file, setting or index entry changed"
 run -C "$repo" init --partnership "Another Name"
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^partnership: Northdale" "$repo/.casefile/config.yaml"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && grep -q "^partnership: Northdale" "$repo/.casefile/config.yaml"; } && echo 0 || echo 1)" \
 	"init in the repository with another --partnership: the existing config.yaml is kept"
 
 # ---- with an identity: the creator is the first member -----------------------------------
-CASEFILE_IDENTITY=$work/id-alice "$CASEFILE" keygen >"$work/alice.pub" 2>/dev/null
-repo2=$work/repo2
-CASEFILE_IDENTITY=$work/id-alice run init "$repo2" --partnership "P" --member alice-s
+CASEFILE_IDENTITY=$tmp/id-alice "$CASEFILE" keygen >"$tmp/alice.pub" 2>/dev/null
+repo2=$tmp/repo2
+CASEFILE_IDENTITY=$tmp/id-alice run init "$repo2" --partnership "P" --member alice-s
 key2=$(sed -n 's/^repository_key: //p' "$repo2/.casefile/access.yaml")
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  member alice-s (you): the repository key sealed to you$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  member alice-s (you): the repository key sealed to you$" "$out"; } && echo 0 || echo 1)" \
 	"with an identity: the creator is member alice-s"
-ok_if "$( { cmp -s "$work/alice.pub" "$repo2/.casefile/members/alice-s.pub" &&
+check_run "$( { cmp -s "$tmp/alice.pub" "$repo2/.casefile/members/alice-s.pub" &&
 	grep -q "^casefile-sealed-1 " "$repo2/.casefile/keys/$key2/alice-s.sealed"; } && echo 0 || echo 1)" \
 	"members/alice-s.pub is the keygen line; keys/$key2/alice-s.sealed holds the repository key"
-ok_if "$( { git -C "$repo2" diff --cached --name-only | grep -q "^.casefile/keys/$key2/alice-s.sealed$"; } && echo 0 || echo 1)" \
+check_run "$( { git -C "$repo2" diff --cached --name-only | grep -q "^.casefile/keys/$key2/alice-s.sealed$"; } && echo 0 || echo 1)" \
 	"the member's files are staged"
-CASEFILE_IDENTITY=$work/id-alice run init "$repo2"
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  already: member alice-s (your identity)$" "$out"; } && echo 0 || echo 1)" \
+CASEFILE_IDENTITY=$tmp/id-alice run init "$repo2"
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  already: member alice-s (your identity)$" "$out"; } && echo 0 || echo 1)" \
 	"init again: already a member"
-CASEFILE_IDENTITY=$work/id-alice USER=alice run init "$work/repo3" --partnership "P"
-ok_if "$( { [ "$rc" = 0 ] && [ -f "$work/repo3/.casefile/members/alice.pub" ]; } && echo 0 || echo 1)" \
+CASEFILE_IDENTITY=$tmp/id-alice USER=alice run init "$tmp/repo3" --partnership "P"
+check_run "$( { [ "$rc" = 0 ] && [ -f "$tmp/repo3/.casefile/members/alice.pub" ]; } && echo 0 || echo 1)" \
 	"without --member the name is \$USER"
 
 # ---- adopting a repository ---------------------------------------------------------------
-adopt=$work/adopt
+adopt=$tmp/adopt
 git init -q "$adopt"
 printf '*.pdf binary' >"$adopt/.gitattributes"
 mkdir -p "$adopt/cases/2026-001"
 cp "$EXAMPLE/cases/2026-001/case.yaml" "$adopt/cases/2026-001/case.yaml"
 git -C "$adopt" add . && git -C "$adopt" commit -q -m "cases kept in plaintext"
 mkdir -p "$adopt/.git/hooks"
-printf '#!/bin/sh\necho mine >>"%s"\n' "$work/hook-ran" >"$adopt/.git/hooks/pre-commit"
+printf '#!/bin/sh\necho mine >>"%s"\n' "$tmp/hook-ran" >"$adopt/.git/hooks/pre-commit"
 chmod 755 "$adopt/.git/hooks/pre-commit"
-mkdir -p "$work/data/hooks"
-printf '#!/bin/sh\necho casefile >>"%s"\n' "$work/hook-ran" >"$work/data/hooks/pre-commit"
-printf '#!/bin/sh\nexit 0\n' >"$work/data/hooks/pre-push"
-printf '#!/bin/sh\nexit 0\n' >"$work/data/hooks/pre-merge-commit"
-CASEFILE_DATADIR=$work/data run -C "$adopt" init --partnership "P"
-ok_if "$( { [ "$rc" = 0 ] && [ "$(cat "$adopt/.gitattributes")" = "*.pdf binary
+mkdir -p "$tmp/data/hooks"
+printf '#!/bin/sh\necho casefile >>"%s"\n' "$tmp/hook-ran" >"$tmp/data/hooks/pre-commit"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/data/hooks/pre-push"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/data/hooks/pre-merge-commit"
+CASEFILE_DATADIR=$tmp/data run -C "$adopt" init --partnership "P"
+check_run "$( { [ "$rc" = 0 ] && [ "$(cat "$adopt/.gitattributes")" = "*.pdf binary
 cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
 	"an existing .gitattributes without the line: the line is added, the rest kept"
-ok_if "$( { grep -q "^  1 file under cases/ that git held in plaintext staged again, encrypted. WARNING: the commits made before keep them in plaintext; only rewriting history removes them$" "$out" &&
+check_run "$( { grep -q "^  1 file under cases/ that git held in plaintext staged again, encrypted. WARNING: the commits made before keep them in plaintext; only rewriting history removes them$" "$out" &&
 	[ "$(blob_head "$adopt" cases/2026-001/case.yaml)" = "@CFCRYPT" ] &&
 	cmp -s "$EXAMPLE/cases/2026-001/case.yaml" "$adopt/cases/2026-001/case.yaml"; } && echo 0 || echo 1)" \
 	"a case committed in plaintext: staged again encrypted, with a plain warning about history"
-ok_if "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) pre-merge-commit pre-push$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) pre-merge-commit pre-push$" "$out"; } && echo 0 || echo 1)" \
 	"hooks: pre-merge-commit and pre-push installed, pre-commit chained before the one already there"
-ok_if "$( { cmp -s "$work/data/hooks/pre-commit" "$adopt/.git/hooks/pre-commit.casefile" &&
+check_run "$( { cmp -s "$tmp/data/hooks/pre-commit" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
-	cmp -s "$work/data/hooks/pre-push" "$adopt/.git/hooks/pre-push" &&
+	cmp -s "$tmp/data/hooks/pre-push" "$adopt/.git/hooks/pre-push" &&
 	[ -x "$adopt/.git/hooks/pre-commit" ]; } && echo 0 || echo 1)" \
 	"the old hook is pre-commit.local, ours pre-commit.casefile, pre-commit calls both"
-rm -f "$work/hook-ran"
+rm -f "$tmp/hook-ran"
 (cd "$adopt" && .git/hooks/pre-commit)
-ok_if "$( { [ "$(cat "$work/hook-ran" 2>/dev/null)" = "casefile
+check_run "$( { [ "$(cat "$tmp/hook-ran" 2>/dev/null)" = "casefile
 mine" ]; } && echo 0 || echo 1)" "the chained pre-commit runs casefile's hook, then the one that was there"
 before=$(state "$adopt")
-CASEFILE_DATADIR=$work/data run -C "$adopt" init
-ok_if "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (3)$" "$out"; } && echo 0 || echo 1)" \
+CASEFILE_DATADIR=$tmp/data run -C "$adopt" init
+check_run "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (3)$" "$out"; } && echo 0 || echo 1)" \
 	"init again in the adopted repository: nothing changed, the hooks already there"
 run -C "$adopt" init
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-merge-commit (the one there kept as pre-merge-commit.local, still run) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-merge-commit (the one there kept as pre-merge-commit.local, still run) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
 	grep -q "^casefile=$EXE$" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
-	cmp -s "$work/data/hooks/pre-push" "$adopt/.git/hooks/pre-push.local"; } && echo 0 || echo 1)" \
+	cmp -s "$tmp/data/hooks/pre-push" "$adopt/.git/hooks/pre-push.local"; } && echo 0 || echo 1)" \
 	"with casefile's own hook files: pre-commit.casefile updated to run this casefile, the other pre-push kept"
 
 mkdir -p "$adopt/sub"
 run init "$adopt/sub" --partnership P
-ok_if "$( { [ "$rc" = 2 ] && grep -q "is inside the git repository at $adopt" "$err" && [ ! -e "$adopt/sub/.casefile" ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 2 ] && grep -q "is inside the git repository at $adopt" "$err" && [ ! -e "$adopt/sub/.casefile" ]; } && echo 0 || echo 1)" \
 	"a directory inside another git repository: refused, exit 2, nothing written"
 
 # ---- --example -----------------------------------------------------------------------------
-ex=$work/example
+ex=$tmp/example
 run init "$ex" --partnership "Southdale Partnership" --example
-ok_if "$( { [ "$rc" = 0 ] && grep -q "^  example: 8 cases (.* files) copied into cases/ and staged, encrypted$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  example: 8 cases (.* files) copied into cases/ and staged, encrypted$" "$out"; } && echo 0 || echo 1)" \
 	"init --example: exit 0, 8 cases copied and staged"
-ok_if "$( { grep -q "^partnership: Southdale Partnership$" "$ex/.casefile/config.yaml" &&
+check_run "$( { grep -q "^partnership: Southdale Partnership$" "$ex/.casefile/config.yaml" &&
 	grep -q "^  warning_days: 5$" "$ex/.casefile/config.yaml"; } && echo 0 || echo 1)" \
 	"the example's config.yaml, with the partnership given"
 nfiles=$(cd "$EXAMPLE" && find cases -type f | wc -l)
-ok_if "$( { [ "$(git -C "$ex" ls-files cases | wc -l)" = "$nfiles" ] && diff -r "$EXAMPLE/cases" "$ex/cases" >/dev/null; } && echo 0 || echo 1)" \
+check_run "$( { [ "$(git -C "$ex" ls-files cases | wc -l)" = "$nfiles" ] && diff -r "$EXAMPLE/cases" "$ex/cases" >/dev/null; } && echo 0 || echo 1)" \
 	"every example file ($nfiles) is staged, and the working tree holds them as plaintext"
 res=0
 for f in $(git -C "$ex" ls-files cases); do
@@ -211,16 +181,16 @@ for f in $(git -C "$ex" ls-files cases); do
 		res=1
 	}
 done
-ok_if $res "every staged blob under cases/ is ciphertext"
-ok_if "$( { [ -z "$(git -C "$ex" status --porcelain | grep -v '^A  ')" ]; } && echo 0 || echo 1)" \
+check_run $res "every staged blob under cases/ is ciphertext"
+check_run "$( { [ -z "$(git -C "$ex" status --porcelain | grep -v '^A  ')" ]; } && echo 0 || echo 1)" \
 	"git status: only the staged additions (the filter gives the same blob each time)"
 git -C "$ex" commit -q -m "the example" >/dev/null 2>&1
 leaked=$(git -C "$ex" cat-file --batch-all-objects --batch 2>/dev/null | grep -c "Marsh-Tilling")
-ok_if "$( { [ "$leaked" = 0 ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$leaked" = 0 ]; } && echo 0 || echo 1)" \
 	"after the commit no git object holds a family's name from the example (found $leaked)"
 before=$(state "$ex")
 run -C "$ex" init --example
-ok_if "$( { [ "$rc" = 0 ] && [ "$(state "$ex")" = "$before" ] && grep -q "^  already: example: 8 cases$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && [ "$(state "$ex")" = "$before" ] && grep -q "^  already: example: 8 cases$" "$out"; } && echo 0 || echo 1)" \
 	"init --example again: nothing changed"
 run -C "$ex" check
-ok_if "$( { [ "$rc" != 2 ] && [ "$rc" != 3 ]; } && echo 0 || echo 1)" "casefile check reads the new repository (exit $rc)"
+check_run "$( { [ "$rc" != 2 ] && [ "$rc" != 3 ]; } && echo 0 || echo 1)" "casefile check reads the new repository (exit $rc)"

@@ -9,6 +9,13 @@
 #                            installed)
 #   sandbox                  a private HOME, git configuration and member identity, so no
 #                            test reads or changes the user's
+#   run ARGS...              casefile ARGS: its stdout in $out, its stderr in $err, its status
+#                            in $rc (the files are $tmp/out and $tmp/err)
+#   check_run STATUS DESC    check (returns STATUS), and when it fails shows the last run: $rc
+#                            and the first 20 lines of $out and $err
+#   expect_run DESC RC OUT ERR
+#                            ok when the last run's status, stdout and stderr are exactly RC, OUT
+#                            and ERR (each without its final newline); when not, shows what differs
 CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
 CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
@@ -23,6 +30,38 @@ check() {
 	return "$1"
 }
 show() { sed 's/^/# /' "$1"; }
+
+out=$tmp/out err=$tmp/err
+run() {
+	"$CASEFILE" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+check_run() {
+	check "$1" "$2" && return 0
+	echo "#   status $rc"
+	[ -f "$out" ] && sed 's/^/#   out: /' "$out" | head -n 20
+	[ -f "$err" ] && sed 's/^/#   err: /' "$err" | head -n 20
+	return "$1"
+}
+expect_run() {
+	got_out=$(cat "$out")
+	got_err=$(cat "$err")
+	if [ "$rc" = "$2" ] && [ "$got_out" = "$3" ] && [ "$got_err" = "$4" ]; then
+		ok "$1"
+		return 0
+	fi
+	nok "$1"
+	echo "#   status $rc, want $2"
+	[ "$got_out" = "$3" ] || {
+		printf '%s\n' "$got_out" | sed 's/^/#   out:  /'
+		printf '%s\n' "$3" | sed 's/^/#   want: /'
+	}
+	[ "$got_err" = "$4" ] || {
+		printf '%s\n' "$got_err" | sed 's/^/#   err:  /'
+		printf '%s\n' "$4" | sed 's/^/#   want: /'
+	}
+	return 1
+}
 
 need() {
 	for c in "$@"; do

@@ -3,36 +3,14 @@
 # cannot read as locked (a note, not an error: exit 0 when what it can read is clean), status
 # lists them as locked rows; a working tree that still holds ciphertext is decrypted on the
 # fly; a damaged blob is an error, a key file others may read is refused.
-CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi; }
-show() { sed 's/^/# /' "$1"; }
-
-for c in init filter-process member unlock keygen; do
-	if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP casefile $c is not available in this build"
-		exit 0
-	fi
-done
-if ! command -v git >/dev/null 2>&1; then
-	echo "1..0 # SKIP git is not installed"
-	exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need init filter-process member unlock keygen
 
 echo "1..21"
 
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/gitconfig" GIT_CONFIG_NOSYSTEM=1
-export CASEFILE_TODAY=2026-11-24 NO_COLOR=1
-unset CASEFILE_IDENTITY GIT_DIR GIT_WORK_TREE
-mkdir -p "$HOME"
-git config --global user.name "Test Member"
-git config --global user.email test@example.org
-git config --global init.defaultBranch main
+sandbox
+# No identity of the test's own: keygen writes the default one, under the sandbox's HOME.
+unset CASEFILE_IDENTITY
 
 # alice makes the repository: two clean cases under the repository key; then bob, an
 # independent reviewer, is given case 2026-004 only (which gets a key of its own).

@@ -4,8 +4,7 @@
 # that would not pass, a directory that exists), leaving nothing behind.  Every test works in
 # a temporary copy of the example partnership's .casefile/ (and of its cases, for numbering).
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-/work/main/build/casefile}
+. "$(dirname "$0")/lib.sh"
 CASEFILE_TODAY=2026-11-24 # a Tuesday; deadlines must not depend on the day the tests run
 export CASEFILE_TODAY
 EXAMPLE=$CF_SRCDIR/example-repo
@@ -15,57 +14,11 @@ if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/.casefile" ]; then
 	exit 0
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
-
-n=0
 echo "1..35"
-
-run() {
-	"$CASEFILE" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# check DESC WANT_RC WANT_OUT WANT_ERR: the last run's status, stdout and stderr, exactly.
-check() {
-	n=$((n + 1))
-	got_out=$(cat "$out")
-	got_err=$(cat "$err")
-	if [ "$rc" = "$2" ] && [ "$got_out" = "$3" ] && [ "$got_err" = "$4" ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		echo "#   status $rc, want $2"
-		[ "$got_out" = "$3" ] || {
-			printf '%s\n' "$got_out" | sed 's/^/#   out:  /'
-			printf '%s\n' "$3" | sed 's/^/#   want: /'
-		}
-		[ "$got_err" = "$4" ] || {
-			printf '%s\n' "$got_err" | sed 's/^/#   err:  /'
-			printf '%s\n' "$4" | sed 's/^/#   want: /'
-		}
-	fi
-}
-
-# ok_if COND DESC: a test decided by the caller (COND 0 passes); on failure, shows the run.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   status $rc"
-		sed 's/^/#   out: /' "$out" | head -n 20
-		sed 's/^/#   err: /' "$err" | head -n 20
-	fi
-}
 
 # fresh NAME: a repository with the example's configuration and no cases, in $repo.
 fresh() {
-	repo=$work/$1
+	repo=$tmp/$1
 	mkdir -p "$repo" && cp -R "$EXAMPLE/.casefile" "$repo/"
 }
 
@@ -96,12 +49,12 @@ res=1
 [ "$rc" = 0 ] && [ ! -s "$err" ] &&
 	[ "$first" = "usage: casefile new --title PSEUDONYM --route ROUTE [--date DATE] [--FIELD VALUE ...]" ] &&
 	res=0
-ok_if $res "new --help: the usage on stdout, exit 0"
+check_run $res "new --help: the usage on stdout, exit 0"
 
 # ---- what the first stage needs ----------------------------------------------------------
 fresh empty
 run -C "$repo" new --title "Child P"
-check "only a title: exit 2, every option the first stage needs, nothing created" 2 "" \
+expect_run "only a title: exit 2, every option the first stage needs, nothing created" 2 "" \
 	"casefile: new: a cspr case at stage 'notification' needs these; nothing was created:
   --route notification|referral                      route (what else is required depends on it)
   --died yes|no                                      child.died
@@ -110,11 +63,11 @@ check "only a title: exit 2, every option the first stage needs, nothing created
   --harm death|serious-harm|near-miss|good-practice  incident.harm
   --abuse-or-neglect known|suspected|not-suspected   incident.abuse_or_neglect
 Try 'casefile help new'."
-ok_if "$([ "$(listing)" = none ] && echo 0 || echo 1)" "... and no cases/ directory either"
+check_run "$([ "$(listing)" = none ] && echo 0 || echo 1)" "... and no cases/ directory either"
 
 run -C "$repo" new --title "Child P" --route notification --died no --looked-after no \
 	--incident-date 2026-11-19 --harm serious-harm --abuse-or-neglect suspected
-check "route notification: the notification's dates are needed too" 2 "" \
+expect_run "route notification: the notification's dates are needed too" 2 "" \
 	"casefile: new: a cspr case at stage 'notification' needs these; nothing was created:
   --la-aware DATE                 dates.la_aware
   --notified-national-panel DATE  dates.notified_national_panel
@@ -123,7 +76,7 @@ Try 'casefile help new'."
 # ---- a notification ----------------------------------------------------------------------
 # shellcheck disable=SC2086 # the option lists are split on purpose
 run -C "$repo" new --title "Child P" $NOTIFICATION
-check "a notification: 2026-001, case.yaml, the deadlines that run" 0 \
+expect_run "a notification: 2026-001, case.yaml, the deadlines that run" 0 \
 	"created cases/2026-001 (Child P): case.yaml
 deadlines as of 2026-11-24:
   notification          due 2026-11-27 (5 working days from 2026-11-20)                 met 2026-11-23
@@ -131,12 +84,12 @@ deadlines as of 2026-11-24:
   rapid-review-meeting  due 2026-12-10 (between 7 and 13 working days from 2026-11-23)  open, 12 working days left
   rapid-review          due 2026-12-14 (15 working days from 2026-11-23)                open, 14 working days left
 $LATER" ""
-ok_if "$([ "$(listing)" = "cases
+check_run "$([ "$(listing)" = "cases
 cases/2026-001
 cases/2026-001/case.yaml" ] && echo 0 || echo 1)" "only case.yaml is written: the first stage requires no other file"
 
 run -C "$repo" check 2026-001
-check "check 2026-001: nothing to say, exit 0" 0 "" ""
+expect_run "check 2026-001: nothing to say, exit 0" 0 "" ""
 
 c=$repo/cases/2026-001/case.yaml
 res=0
@@ -151,14 +104,14 @@ for want in "^id: 2026-001 " "^type: cspr " "^title: Child P " "^stage: notifica
 		res=1
 	}
 done
-ok_if $res "case.yaml: the values given, the pseudonym from the title, the other fields empty and commented"
+check_run $res "case.yaml: the values given, the pseudonym from the title, the other fields empty and commented"
 mode=$(stat -c %a "$c" 2>/dev/null || stat -f %Lp "$c")
-ok_if "$([ "$mode" = 644 ] && echo 0 || echo 1)" "case.yaml is written with mode 0644 (got $mode)"
+check_run "$([ "$mode" = 644 ] && echo 0 || echo 1)" "case.yaml is written with mode 0644 (got $mode)"
 
 # ---- a referral, and the next number -----------------------------------------------------
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child Q" $REFERRAL --date 2026-11-20
-check "a referral: 2026-002, the Case Review Group's deadlines" 0 \
+expect_run "a referral: 2026-002, the Case Review Group's deadlines" 0 \
 	"created cases/2026-002 (Child Q): case.yaml
 deadlines as of 2026-11-24:
   info-requests   due 2026-11-24 (2 working days from 2026-11-20)  due-soon, due today
@@ -166,8 +119,8 @@ deadlines as of 2026-11-24:
   crg-decision    due 2027-01-20 (2 months from 2026-11-20)        open, 38 working days left
 $LATER" ""
 run -C "$repo" check
-check "check (both cases): nothing to say, exit 0" 0 "" ""
-ok_if "$(grep -q '^  la_aware: *#' "$repo/cases/2026-002/case.yaml" && echo 0 || echo 1)" \
+expect_run "check (both cases): nothing to say, exit 0" 0 "" ""
+check_run "$(grep -q '^  la_aware: *#' "$repo/cases/2026-002/case.yaml" && echo 0 || echo 1)" \
 	"a referral's la_aware is left empty: it is not required, and not known"
 
 # --as-of evaluates on another day; the case still belongs to the year of its referral.
@@ -179,29 +132,29 @@ res=1
 deadlines as of 2026-11-30:
   info-requests   due 2026-11-24 (2 working days from 2026-11-20)  overdue by 4 working days" ] &&
 	res=0
-ok_if $res "--as-of 2026-11-30: the same deadline, now overdue"
+check_run $res "--as-of 2026-11-30: the same deadline, now overdue"
 
 # --date picks the year: the first case of 2027.
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child T" $REFERRAL --date 2027-01-04 --as-of 2027-01-04
-ok_if "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2027-001 (Child T): case.yaml" ] && echo 0 || echo 1)" \
+check_run "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2027-001 (Child T): case.yaml" ] && echo 0 || echo 1)" \
 	"--date 2027-01-04: the first case of 2027 is 2027-001"
 run -C "$repo" check --as-of 2027-01-04 2027-001
-check "check 2027-001 on its day: nothing to say" 0 "" ""
+expect_run "check 2027-001 on its day: nothing to say" 0 "" ""
 
 # ---- numbering among existing cases ------------------------------------------------------
 fresh numbered
 cp -R "$EXAMPLE/cases" "$repo/"
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $NOTIFICATION
-ok_if "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2026-012 (Child P): case.yaml" ] && echo 0 || echo 1)" \
+check_run "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2026-012 (Child P): case.yaml" ] && echo 0 || echo 1)" \
 	"the example's cases go up to 2026-011: the next is 2026-012"
 run -C "$repo" check 2026-012
-check "check 2026-012: nothing to say" 0 "" ""
+expect_run "check 2026-012: nothing to say" 0 "" ""
 mkdir "$repo/cases/2026-020" "$repo/cases/2026-7" "$repo/cases/2025-099"
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child Q" $REFERRAL --date 2026-11-20
-ok_if "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2026-021 (Child Q): case.yaml" ] && echo 0 || echo 1)" \
+check_run "$([ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "created cases/2026-021 (Child Q): case.yaml" ] && echo 0 || echo 1)" \
 	"after the highest of the year (2026-020), not after a gap, another year or a stray name"
 
 # ---- never over an existing directory ----------------------------------------------------
@@ -210,47 +163,47 @@ mkdir -p "$repo/cases"
 echo "someone else's file" >"$repo/cases/2026-001"
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $NOTIFICATION
-check "cases/2026-001 exists (as a file): refused, exit 2" 2 "" \
+expect_run "cases/2026-001 exists (as a file): refused, exit 2" 2 "" \
 	"casefile: new: cases/2026-001 already exists; nothing was written"
-ok_if "$([ "$(cat "$repo/cases/2026-001")" = "someone else's file" ] && [ "$(listing)" = "cases
+check_run "$([ "$(cat "$repo/cases/2026-001")" = "someone else's file" ] && [ "$(listing)" = "cases
 cases/2026-001" ] && echo 0 || echo 1)" "... and it is left as it was, with nothing beside it"
 
 # ---- a case that would not pass check is not created -------------------------------------
 fresh wrong
 run -C "$repo" new --title "Child P" --route referral --died no --looked-after no \
 	--incident-date 2026-11-30 --harm death --abuse-or-neglect known --date 2026-11-20
-check "an incident after the referral: check's error, exit 2" 2 "" \
+expect_run "an incident after the referral: check's error, exit 2" 2 "" \
 	"cases/2026-001/case.yaml:41:22: error[dates/order]: 'dates.referral_received' is 2026-11-20, before 'incident.date' (2026-11-30)
   hint: 'dates.referral_received' cannot come before 'incident.date'; check both dates (001 §4.1.1)
 casefile: new: the new case would not pass check (above), so nothing was created"
-ok_if "$([ "$(listing)" = none ] && echo 0 || echo 1)" "... and what was written is removed, cases/ too"
+check_run "$([ "$(listing)" = none ] && echo 0 || echo 1)" "... and what was written is removed, cases/ too"
 
 # ---- values the schema refuses -----------------------------------------------------------
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $REFERRAL --date 2026-11-20 --harm=dead
-check "a value given twice: exit 2" 2 "" "casefile: new: 'incident.harm' is given twice (--harm)
+expect_run "a value given twice: exit 2" 2 "" "casefile: new: 'incident.harm' is given twice (--harm)
 Try 'casefile help new'."
 run -C "$repo" new --title "Child P" --route referral --died no --looked-after maybe \
 	--incident-date 2026-11-02 --harm dead --abuse-or-neglect known
-check "a bool that is not yes or no: exit 2, says what it takes" 2 "" \
+expect_run "a bool that is not yes or no: exit 2, says what it takes" 2 "" \
 	"casefile: new: --looked-after 'maybe': child.looked_after takes yes or no
 Try 'casefile help new'."
 run -C "$repo" new --title "Child P" --route referral --died no --looked-after no \
 	--incident-date 2026-11-02 --harm dead --abuse-or-neglect known
-check "an enum value it does not have: exit 2, lists them" 2 "" \
+expect_run "an enum value it does not have: exit 2, lists them" 2 "" \
 	"casefile: new: --harm 'dead': incident.harm takes one of: death, serious-harm, near-miss, good-practice
 Try 'casefile help new'."
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $REFERRAL --date 2026-11-20 --lookedafter yes
-check "a mistyped option: exit 2, the option meant" 2 "" \
+expect_run "a mistyped option: exit 2, the option meant" 2 "" \
 	"casefile: new: unknown option '--lookedafter' (did you mean '--looked-after'?)
 Try 'casefile help new'."
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $REFERRAL --date 2026-11-20 --stage review
-check "--stage: new sets it itself" 2 "" \
+expect_run "--stage: new sets it itself" 2 "" \
 	"casefile: new: '--stage': casefile new sets stage itself (the id is the year's next, the type is --type, the stage is the first: notification)
 Try 'casefile help new'."
-ok_if "$([ "$(listing)" = none ] && echo 0 || echo 1)" "none of the refused runs created anything"
+check_run "$([ "$(listing)" = none ] && echo 0 || echo 1)" "none of the refused runs created anything"
 
 # ---- a partnership's own schema gets its own options -------------------------------------
 fresh own
@@ -264,35 +217,35 @@ awk '!done && /^      child:$/ {
 } { print }' "$CF_SRCDIR/schemas/cspr.yaml" >"$repo/.casefile/schemas/cspr.yaml"
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $REFERRAL --date 2026-11-20
-check "a required field of its own: its option is asked for" 2 "" \
+expect_run "a required field of its own: its option is asked for" 2 "" \
 	"casefile: new: a cspr case at stage 'notification' needs this; nothing was created:
   --referrer TEXT  referrer
 Try 'casefile help new'."
 # shellcheck disable=SC2086
 run -C "$repo" new --title "Child P" $REFERRAL --date 2026-11-20 --referrer "Northdale Police"
-ok_if "$([ "$rc" = 0 ] && grep -q '^referrer: Northdale Police *# required — the agency that referred the case$' "$repo/cases/2026-001/case.yaml" && echo 0 || echo 1)" \
+check_run "$([ "$rc" = 0 ] && grep -q '^referrer: Northdale Police *# required — the agency that referred the case$' "$repo/cases/2026-001/case.yaml" && echo 0 || echo 1)" \
 	"--referrer: written, with the schema's own description"
 run -C "$repo" check
-check "and the case passes check" 0 "" ""
+expect_run "and the case passes check" 0 "" ""
 
 # ---- templates of the later files --------------------------------------------------------
 run -C "$repo" new --template family.yaml
 res=1
 [ "$rc" = 0 ] && [ "$(sed -n 4p "$out" | cut -c1-8)" = "members:" ] &&
 	grep -q '^  # - ref: ' "$out" && res=0
-ok_if $res "--template family.yaml: the template on stdout, exit 0"
+check_run $res "--template family.yaml: the template on stdout, exit 0"
 run -C "$repo" new --template nope.yaml
-check "--template of a file the type does not have: exit 2, its files" 2 "" \
+expect_run "--template of a file the type does not have: exit 2, its files" 2 "" \
 	"casefile: new: the cspr case type has no file 'nope.yaml'; its files: case.yaml, family.yaml, agencies.yaml, practitioners.yaml, meetings/*.yaml, actions.yaml, report.md, notes/*.md
 Try 'casefile help new'."
 
 # ---- outside a repository ----------------------------------------------------------------
-mkdir -p "$work/plain"
+mkdir -p "$tmp/plain"
 # shellcheck disable=SC2086
-run -C "$work/plain" new --title "Child P" $NOTIFICATION
-check "not a case repository: exit 2 and what to do" 2 "" \
+run -C "$tmp/plain" new --title "Child P" $NOTIFICATION
+expect_run "not a case repository: exit 2 and what to do" 2 "" \
 	"casefile: not a case repository (no .casefile/config.yaml here or above)
   hint: run casefile in a case repository, or name one with -C DIR"
 run -C "$repo" new --title "Child P" --date 2026-11-20 --date 2026-11-21
-check "--date twice: exit 2" 2 "" "casefile: new: --date is given twice
+expect_run "--date twice: exit 2" 2 "" "casefile: new: --date is given twice
 Try 'casefile help new'."

@@ -5,8 +5,7 @@
 # unedited case, and the variants that hold, tick every item.  example-repo/README.md shows
 # what `ready` prints for 2025-011: that block is checked to stay true.
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-$CF_SRCDIR/build/casefile}
+. "$(dirname "$0")/lib.sh"
 CASEFILE_TODAY=2026-11-24 # working days to publication must not depend on the day of the run
 export CASEFILE_TODAY
 EXAMPLE=$CF_SRCDIR/example-repo
@@ -20,36 +19,11 @@ if ! "$CASEFILE" ready --help >/dev/null 2>&1; then
 	exit 0
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
-n=0
-
-run() {
-	"$CASEFILE" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# pass DESC COND: a test decided by the caller; on failure, shows the run.
-pass() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		echo "#   status $rc"
-		sed 's/^/#   out: /' "$out" | head -n 40
-		sed 's/^/#   err: /' "$err" | head -n 10
-	fi
-}
-
 has_line() { grep -Fqx -- "$1" "$out"; }
 
 # fresh NAME: a copy of example-repo's configuration and case 2025-006, in $repo.
 fresh() {
-	repo=$work/$1
+	repo=$tmp/$1
 	mkdir -p "$repo/cases" && cp -R "$EXAMPLE/.casefile" "$repo/" &&
 		cp -R "$EXAMPLE/cases/2025-006" "$repo/cases/"
 }
@@ -71,7 +45,7 @@ fails() {
 	grep -q "^✗ $2\. " "$out"
 	crossed=$?
 	[ "$rc" = 1 ] && [ "$found" = 0 ] && [ "$crossed" = 0 ]
-	pass "$1: item $2 crossed, with the exact line" $?
+	check_run $? "$1: item $2 crossed, with the exact line"
 }
 
 # holds DESC: on the edited copy, every item is ticked and ready exits 0.
@@ -79,25 +53,25 @@ holds() {
 	run -C "$repo" ready 2025-006
 	[ "$rc" = 0 ] && [ "$(grep -c '^✓ ' "$out")" = 9 ] &&
 		has_line "casefile: 2025-006 is ready to publish: all 9 items hold"
-	pass "$1" $?
+	check_run $? "$1"
 }
 
 # ---- usage -------------------------------------------------------------------------------------
 run -C "$EXAMPLE" ready
 [ "$rc" = 2 ] && grep -q "name a case" "$err"
-pass "no case named: usage, exit 2" $?
+check_run $? "no case named: usage, exit 2"
 run -C "$EXAMPLE" ready 2025-011 --frobnicate
 [ "$rc" = 2 ]
-pass "an unknown option: exit 2" $?
+check_run $? "an unknown option: exit 2"
 run -C "$EXAMPLE" ready 2099-001
 [ "$rc" = 2 ] && grep -q "no case '2099-001'" "$err"
-pass "a case that does not exist: exit 2" $?
+check_run $? "a case that does not exist: exit 2"
 run -C "$EXAMPLE" ready --as-of 2026-13-01 2025-011
 [ "$rc" = 2 ]
-pass "--as-of that is not a date: exit 2" $?
+check_run $? "--as-of that is not a date: exit 2"
 run ready --help
 [ "$rc" = 0 ] && grep -q "usage: casefile ready" "$out"
-pass "--help" $?
+check_run $? "--help"
 
 # ---- example-repo/README.md's block for 2025-011 ---------------------------------------------------
 # the exit status the README states, then the fenced block after it
@@ -112,11 +86,11 @@ got="$rc
 $(cat "$out")"
 [ -n "$want" ] && [ "$got" = "$want" ]
 status=$?
-pass "example-repo/README.md: ready 2025-011 prints exactly what it documents" $status
+check_run $status "example-repo/README.md: ready 2025-011 prints exactly what it documents"
 if [ $status != 0 ]; then
-	printf '%s\n' "$want" >"$work/want"
-	printf '%s\n' "$got" >"$work/got"
-	diff "$work/want" "$work/got" | sed 's/^/#   /'
+	printf '%s\n' "$want" >"$tmp/want"
+	printf '%s\n' "$got" >"$tmp/got"
+	diff "$tmp/want" "$tmp/got" | sed 's/^/#   /'
 fi
 # the planted defects README.md lists, each at its place
 for l in "cases/2025-011/report.md:4:9: error[publication/status]" \
@@ -126,24 +100,24 @@ for l in "cases/2025-011/report.md:4:9: error[publication/status]" \
 	"cases/2025-011/case.yaml:19:3: error[publication/debrief]" \
 	"cases/2025-011/family.yaml:51:5: error[publication/family]"; do
 	grep -Fq "  $l" "$out"
-	pass "2025-011: $l" $?
+	check_run $? "2025-011: $l"
 done
 ! grep -q "Vosper\|Kayden\|Rowe\|Pellingham\|2018-03-14\|14 March" "$out"
-pass "2025-011: no identifier is quoted in the output" $?
+check_run $? "2025-011: no identifier is quoted in the output"
 
 run -C "$EXAMPLE" ready --as-of 2026-11-24 2026-001
 [ "$rc" = 0 ] && has_line "casefile: 2026-001 publishes no report: nothing to check"
-pass "a no-review case: nothing to publish, exit 0" $?
+check_run $? "a no-review case: nothing to publish, exit 0"
 run -C "$EXAMPLE" ready --as-of 2026-11-24 2026-004
 [ "$rc" = 1 ] && has_line "✗ 1. report.md is final, with every required section" &&
 	has_line "  cases/2026-004/report.md: error[publication/status]: there is no report.md: it is not known to be final"
-pass "a case at review: ready says what is missing" $?
+check_run $? "a case at review: ready says what is missing"
 
 # ---- the clean case ----------------------------------------------------------------------------------
 fresh clean
 holds "2025-006 as published: every item ticked, exit 0"
 has_line "  stage embedding; publication planned for 2026-01-22, 213 working days ago"
-pass "the header counts working days from --as-of" $?
+check_run $? "the header counts working days from --as-of"
 
 # ---- each rule: broken, and held ------------------------------------------------------------------
 fresh status
@@ -195,7 +169,7 @@ edit case.yaml "sent_to_panel: 2026-01-09" "sent_to_panel: 2026-01-14"
 fails "publication/panel-notice" 5 \
 	"cases/2025-006/case.yaml:33:18: error[publication/panel-notice]: 'dates.sent_to_panel' is 2026-01-14, 6 working days before 'dates.publication_planned' (2026-01-22); at least 7 are needed"
 has_line "    hint: send the report by 2026-01-13, or move the publication date (001 §10.5.1: no later than 7 working days before publication)"
-pass "publication/panel-notice: the hint gives the last day" $?
+check_run $? "publication/panel-notice: the hint gives the last day"
 fresh panel-7
 edit case.yaml "sent_to_panel: 2026-01-09" "sent_to_panel: 2026-01-13"
 holds "publication/panel-notice: exactly 7 working days holds"
@@ -255,7 +229,7 @@ if [ $registered = 1 ]; then
 	run -C "$repo" ready 2025-006
 	[ "$rc" = 0 ] && has_line "✓ 9. neither the genogram nor drafting marks in the report (waived)" &&
 		has_line "  cases/2025-006/report.md:42:1: waived[publication/drafting]: drafting mark 'TODO' left in the report"
-	pass "a waived rule: the item holds, its line says waived" $?
+	check_run $? "a waived rule: the item holds, its line says waived"
 else
 	skip "a waived rule: the item holds" "the publication rules are not in lib/rules.c yet"
 fi
@@ -266,7 +240,7 @@ run -C "$repo" ready 2025-006
 [ "$rc" = 1 ] && grep -q "^✗ 2\. " "$out" &&
 	grep -Fq "  cases/2025-006/report.md:15:76: error[publication/identifier]" "$out" &&
 	grep -Fq "error[waiver/forbidden]: 'publication/identifier' cannot be waived" "$out"
-pass "publication/identifier cannot be waived" $?
+check_run $? "publication/identifier cannot be waived"
 
 fresh not-published
 edit case.yaml "publish: true" "publish: false"
@@ -274,7 +248,7 @@ edit report.md "## Good practice" "## Good work"
 fails "publication/improvements (publish: false)" 1 \
 	"cases/2025-006/case.yaml:1:1: error[publication/improvements]: 'not_publishing_rationale' is not recorded"
 has_line "✓ 3. the report names its reviewer (does not apply: the report is not published (publish: false))"
-pass "publish: false: the reviewer item does not apply" $?
+check_run $? "publish: false: the reviewer item does not apply"
 edit case.yaml "publish: false" "publish: false\nnot_publishing_rationale: The siblings attend the same school."
 holds "publish: false with a rationale and recommendations holds, without the sections"
 

@@ -5,8 +5,7 @@
 # changed one line at a time.  It runs once check calls the rules and schemas/cspr.yaml leaves
 # those fields to them (so that each problem is reported once, with the rule's message).
 
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CASEFILE=${CASEFILE:-$CF_SRCDIR/build/casefile}
+. "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
 
 if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then
@@ -14,64 +13,17 @@ if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then
 	exit 1
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' HUP INT TERM
-work=$(cd "$work" && pwd -P) || exit 1
-out=$work/out err=$work/err
-
-n=0
 echo "1..17"
 
-# run ARGS...: casefile ARGS; $out, $err, $rc.
-run() {
-	"$CASEFILE" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-
-# check DESC WANT_RC WANT_OUT WANT_ERR: the last run's status, stdout and stderr, exactly.
-check() {
-	n=$((n + 1))
-	got_out=$(cat "$out")
-	got_err=$(cat "$err")
-	if [ "$rc" = "$2" ] && [ "$got_out" = "$3" ] && [ "$got_err" = "$4" ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		echo "#   status $rc, want $2"
-		[ "$got_out" = "$3" ] || {
-			printf '%s\n' "$got_out" | sed 's/^/#   out:  /'
-			printf '%s\n' "$3" | sed 's/^/#   want: /'
-		}
-		[ "$got_err" = "$4" ] || {
-			printf '%s\n' "$got_err" | sed 's/^/#   err:  /'
-			printf '%s\n' "$4" | sed 's/^/#   want: /'
-		}
-	fi
-}
-
-# ok_if COND DESC: a test decided by the caller (COND 0 passes); on failure, shows the run.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   status $rc"
-		sed 's/^/#   out: /' "$out" | head -n 20
-		sed 's/^/#   err: /' "$err" | head -n 20
-	fi
-}
-
-# fresh NAME: a new copy of the example repository at $work/NAME, in $repo.
+# fresh NAME: a new copy of the example repository at $tmp/NAME, in $repo.
 fresh() {
-	repo=$work/$1
+	repo=$tmp/$1
 	mkdir -p "$repo" && cp -R "$EXAMPLE/." "$repo"
 }
 
 # edit FILE SED-SCRIPT: edits a file of the copy in place.
 edit() {
-	sed "$2" "$repo/$1" >"$work/edited" && cat "$work/edited" >"$repo/$1"
+	sed "$2" "$repo/$1" >"$tmp/edited" && cat "$tmp/edited" >"$repo/$1"
 }
 
 check_case() {
@@ -87,7 +39,7 @@ info_requests="cases/2026-009/case.yaml:19:22: warning[deadline/info-requests]: 
 fresh example
 
 check_case 2026-007
-check "2026-007: consent/reason for the declined father, at his entry, named by ref and pseudonym" 1 \
+expect_run "2026-007: consent/reason for the declined father, at his entry, named by ref and pseudonym" 1 \
 	"cases/2026-007/case.yaml:19:3: error[schema/required]: 'dates.tor_agreed' is required from stage 'review'
   hint: add 'tor_agreed:' under 'dates': the date the Case Review Group agreed the Terms of Reference (001 §5.1.3)
 cases/2026-007/case.yaml:21:22: warning[deadline/info-requests]: due 2026-04-29 (2 working days from 2026-04-27): met late, on 2026-04-30, 1 working day after
@@ -100,10 +52,10 @@ casefile: 2 errors, 2 warnings in 1 case" ""
 
 res=1
 grep -q "Lewis\|Abernethy\|1984-06-19\|Quarry Hill" "$out" || res=0
-ok_if $res "2026-007: none of the father's real identifiers in the output"
+check_run $res "2026-007: none of the father's real identifiers in the output"
 
 check_case 2026-002
-check "2026-002: quorum/conflicts for the panel meeting without conflicts_declared, reported once" 1 \
+expect_run "2026-002: quorum/conflicts for the panel meeting without conflicts_declared, reported once" 1 \
 	"cases/2026-002/case.yaml:16:21: error[schema/enum]: 'incident.abuse_or_neglect' is 'knwon', which is not one of: known, suspected, not-suspected
   hint: did you mean 'known'?
 cases/2026-002/case.yaml:21:22: warning[deadline/rapid-review-meeting]: due 2026-03-05 (between 7 and 13 working days from 2026-02-16): done early, on 2026-02-03, 16 working days before the window opened on 2026-02-25
@@ -115,7 +67,7 @@ cases/2026-002/meetings/2026-05-20-panel.yaml:1:1: error[quorum/conflicts]: the 
 casefile: 3 errors, 1 warning in 1 case" ""
 
 check_case 2026-009
-check "2026-009: its waiver of deadline/crg-decision prints the warning as waived, not counted" 0 \
+expect_run "2026-009: its waiver of deadline/crg-decision prints the warning as waived, not counted" 0 \
 	"cases/2026-009/case.yaml:19:22: waived[deadline/crg-decision]: due 2026-09-14 (2 months from 2026-07-14): met late, on 2026-09-22, 6 working days after
   hint: Case Review Group decides on the referral (001 §4.9)
 $info_requests
@@ -130,10 +82,10 @@ w = {x["rule"]: x["waived"] for x in d["diagnostics"]}
 sys.exit(0 if w == {"deadline/crg-decision": True, "deadline/info-requests": False}
          and d["summary"]["warnings"] == 1 and d["summary"]["errors"] == 0 else 1)
 EOF
-ok_if $res "2026-009 --format json: \"waived\": true, and the summary does not count it"
+check_run $res "2026-009 --format json: \"waived\": true, and the summary does not count it"
 
 check_case 2026-004
-check "2026-004: quorate, conflicts declared, everyone informed and accounted for" 0 "" ""
+expect_run "2026-004: quorate, conflicts declared, everyone informed and accounted for" 0 "" ""
 
 # ---- explain ---------------------------------------------------------------------------------
 res=0
@@ -150,20 +102,20 @@ run explain quorum/conflicts
 grep -q "001 §1.5.8" "$out" || res=1
 run explain consent/informed
 grep -q "001 §7.3.1" "$out" || res=1
-ok_if $res "explain: every consent, quorum and waiver rule, each citing its seed section"
+check_run $res "explain: every consent, quorum and waiver rule, each citing its seed section"
 
 run explain
 res=0
 for r in consent/reason quorum/rapid-review waiver/invalid; do
 	grep -q "^  $r " "$out" || res=1
 done
-ok_if $res "explain without a rule lists them"
+check_run $res "explain without a rule lists them"
 
 # ---- consent, changed ------------------------------------------------------------------------
 fresh informed
 edit cases/2026-004/family.yaml '/^    informed_of_review: 2026-07-22$/d'
 check_case 2026-004
-check "consent/informed: a member with neither informed_of_review nor not_informed_reason" 1 \
+expect_run "consent/informed: a member with neither informed_of_review nor not_informed_reason" 1 \
 	"cases/2026-004/family.yaml:49:5: error[consent/informed]: 'M4 (Maternal Grandmother)' has no record of being informed of the review, and no reason is recorded
   hint: add 'informed_of_review:' (the date) or 'not_informed_reason:' under this member (001 §7.3.1)
 casefile: 1 error, no warnings in 1 case" ""
@@ -176,13 +128,13 @@ check_case 2026-002
 res=1
 grep -qx "cases/2026-002/report.md:7:1: error\[consent/family-section\]: the report has no 'Family involvement' section to give the reasons why M1 (Child B) and M3 (Mother's Partner) are not involved" "$out" &&
 	! grep -q "quorum/" "$out" && [ "$rc" = 1 ] && res=0
-ok_if $res "consent/family-section: the report of 2026-002 without its Family involvement heading"
+check_run $res "consent/family-section: the report of 2026-002 without its Family involvement heading"
 
 # ---- quorum, changed -------------------------------------------------------------------------
 fresh quorum
 edit cases/2026-004/meetings/2026-06-25-rapid-review.yaml '/^    partner: police$/d;/^    partner: health$/d'
 check_case 2026-004
-check "quorum/rapid-review: one safeguarding partner present, at the attendees line, with the counts" 1 \
+expect_run "quorum/rapid-review: one safeguarding partner present, at the attendees line, with the counts" 1 \
 	"cases/2026-004/meetings/2026-06-25-rapid-review.yaml:3:1: error[quorum/rapid-review]: the rapid-review meeting of 2026-06-25 is not quorate: 5 agencies and 1 safeguarding partner (local-authority) represented
   hint: a quorum is at least 3 partner agencies, including at least 2 of the safeguarding partners (local-authority, police and health); give each attendee's 'agency', and 'partner:' for a safeguarding partner (001 §4.6.1)
 casefile: 1 error, no warnings in 1 case" ""
@@ -190,7 +142,7 @@ casefile: 1 error, no warnings in 1 case" ""
 fresh conflicts
 edit cases/2026-004/meetings/2026-08-12-crg.yaml 's/^conflicts_declared: true$/conflicts_declared: false/'
 check_case 2026-004
-check "quorum/conflicts: a meeting that records false" 1 \
+expect_run "quorum/conflicts: a meeting that records false" 1 \
 	"cases/2026-004/meetings/2026-08-12-crg.yaml:15:21: error[quorum/conflicts]: the crg meeting of 2026-08-12 records that conflicts of interest were not declared
   hint: ask for and minute declarations of conflicts of interest, then record 'conflicts_declared: true': a standing item at every case meeting (001 §1.5.8)
 casefile: 1 error, no warnings in 1 case" ""
@@ -199,7 +151,7 @@ casefile: 1 error, no warnings in 1 case" ""
 fresh misspelt
 edit cases/2026-009/case.yaml 's|^  - rule: deadline/crg-decision$|  - rule: deadline/crg-decison|'
 check_case 2026-009
-check "waiver/invalid: a misspelt rule, with did-you-mean; it waives nothing" 1 \
+expect_run "waiver/invalid: a misspelt rule, with did-you-mean; it waives nothing" 1 \
 	"$crg_decision
 $info_requests
 cases/2026-009/case.yaml:38:11: error[waiver/invalid]: 'deadline/crg-decison' is not a rule
@@ -209,7 +161,7 @@ casefile: 1 error, 2 warnings in 1 case" ""
 fresh unreasoned
 edit cases/2026-009/case.yaml '/^    reason: >$/,/^      scheduled meeting/d'
 check_case 2026-009
-check "waiver/invalid: a waiver without its reason, at the waiver; it waives nothing" 1 \
+expect_run "waiver/invalid: a waiver without its reason, at the waiver; it waives nothing" 1 \
 	"$crg_decision
 $info_requests
 cases/2026-009/case.yaml:38:5: error[waiver/invalid]: the waiver of 'deadline/crg-decision' gives no reason
@@ -219,7 +171,7 @@ casefile: 1 error, 2 warnings in 1 case" ""
 fresh forbidden
 edit cases/2026-009/case.yaml 's|^  - rule: deadline/crg-decision$|  - rule: crypt/plaintext|'
 check_case 2026-009
-check "waiver/forbidden: the plaintext guard is never waived" 1 \
+expect_run "waiver/forbidden: the plaintext guard is never waived" 1 \
 	"$crg_decision
 $info_requests
 cases/2026-009/case.yaml:38:11: error[waiver/forbidden]: 'crypt/plaintext' cannot be waived: the encryption guards keep plaintext out of every clone
@@ -232,7 +184,7 @@ check_case 2026-009
 res=1
 grep -q "^cases/2026-009/case.yaml:38:11: error\[waiver/forbidden\]: 'publication/identifier' cannot be waived" "$out" &&
 	[ "$rc" = 1 ] && res=0
-ok_if $res "waiver/forbidden: nor is a real identifier in the report"
+check_run $res "waiver/forbidden: nor is a real identifier in the report"
 
 fresh waive-consent
 edit cases/2026-007/case.yaml '$a\
@@ -244,4 +196,4 @@ check_case 2026-007
 res=1
 grep -qx "cases/2026-007/family.yaml:31:5: waived\[consent/reason\]: 'M3 (Father)' is not involved and no reason is recorded" "$out" &&
 	grep -qx "casefile: 1 error, 2 warnings in 1 case" "$out" && [ "$rc" = 1 ] && res=0
-ok_if $res "a waiver of consent/reason: printed as waived, one error (tor_agreed) left"
+check_run $res "a waiver of consent/reason: printed as waived, one error (tor_agreed) left"

@@ -1,15 +1,8 @@
 #!/bin/sh
 # casefile status and show, as the business office sees them: the table, every format read
 # back by a standard tool, the filters, -o, and one case for the meeting.
-CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
-CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 repo="$CF_SRCDIR/example-repo"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi; }
 same() { # same FILE-GOT FILE-WANT DESC
 	if cmp -s "$1" "$2"; then ok "$3"; else
 		nok "$3"

@@ -3,8 +3,7 @@
 # page that parses as HTML and as XML, lists every open case (and not the closed one), fetches
 # nothing, says what the text form says, and is the same whether written to stdout or -o FILE.
 
-CF_SRCDIR=${CF_SRCDIR:-/work/main}
-CASEFILE=${CASEFILE:-/work/main/build/casefile}
+. "$(dirname "$0")/lib.sh"
 REPO=$CF_SRCDIR/example-repo
 AS_OF=2026-11-24 # deadlines must not depend on the day the tests run
 
@@ -17,24 +16,7 @@ if ! "$CASEFILE" status --help >/dev/null 2>&1; then
 	exit 0
 fi
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-
-n=0
 echo "1..15"
-
-# ok_if STATUS DESC [FILE]: a test decided by the caller (STATUS 0 passes); on failure, shows
-# the first lines of FILE.
-ok_if() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "$3" ] && [ -f "$3" ] && head -n 20 "$3" | sed 's/^/#   /'
-	fi
-}
 
 skip() {
 	n=$((n + 1))
@@ -49,10 +31,10 @@ page=$tmp/page.html
 status --format html >"$page" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 0 ]
-ok_if $? "status --format html exits 0 (it did: $rc)" "$tmp/err"
+check $? "status --format html exits 0 (it did: $rc)" || show "$tmp/err"
 
 head -n 1 "$page" | grep -qx '<!DOCTYPE html>'
-ok_if $? "the page starts with <!DOCTYPE html>" "$page"
+check $? "the page starts with <!DOCTYPE html>" || head -n 20 "$page" | sed 's/^/# /'
 
 # libxml2 before 2.14 parses HTML 4, so it calls the HTML5 sectioning elements and inline SVG
 # unknown ("Tag svg invalid"); those are expected, anything else (a tag left open, a stray
@@ -63,10 +45,10 @@ if command -v xmllint >/dev/null 2>&1; then
 	grep -E 'parser (error|warning)' "$tmp/html-lint" |
 		grep -Ev ": Tag ($known) invalid\$" >"$tmp/html-real"
 	[ ! -s "$tmp/html-real" ]
-	ok_if $? "xmllint --html: nothing but HTML5/SVG tags libxml2 does not know" "$tmp/html-real"
+	check $? "xmllint --html: nothing but HTML5/SVG tags libxml2 does not know" || show "$tmp/html-real"
 	xmllint --noout "$page" >"$tmp/xml-lint" 2>&1
 	[ ! -s "$tmp/xml-lint" ]
-	ok_if $? "xmllint (as XML): well-formed, silent" "$tmp/xml-lint"
+	check $? "xmllint (as XML): well-formed, silent" || show "$tmp/xml-lint"
 else
 	skip "no xmllint"
 	skip "no xmllint"
@@ -86,45 +68,45 @@ for dir in "$REPO"/cases/*/; do
 	fi
 done
 [ ! -s "$tmp/missing" ]
-ok_if $? "every open case of the example repository has a row" "$tmp/missing"
+check $? "every open case of the example repository has a row" || show "$tmp/missing"
 [ -n "$closed" ] && [ ! -s "$tmp/closed-shown" ]
-ok_if $? "the closed case (${closed# }) is not listed without --all" "$tmp/closed-shown"
+check $? "the closed case (${closed# }) is not listed without --all" || show "$tmp/closed-shown"
 
 status --format html --all >"$tmp/all.html" 2>/dev/null
-ok=0
-for id in $closed; do grep -qF ">$id</a></td>" "$tmp/all.html" || ok=1; done
-ok_if $ok "with --all, the closed case is listed too"
+res=0
+for id in $closed; do grep -qF ">$id</a></td>" "$tmp/all.html" || res=1; done
+check $res "with --all, the closed case is listed too"
 
 # One timeline per case section that has dates; a section without says so instead.
 sections=$(grep -c '<section class="case"' "$page")
 svgs=$(grep -o '<svg' "$page" | wc -l)
 nodates=$(grep -o 'No dates recorded yet\.' "$page" | wc -l)
 [ "$sections" -gt 0 ] && [ $((svgs + nodates)) -eq "$sections" ]
-ok_if $? "a timeline (or 'No dates recorded yet.') per case: $sections sections, $svgs timelines"
+check $? "a timeline (or 'No dates recorded yet.') per case: $sections sections, $svgs timelines"
 
 grep -Eq 'https?://|src=|url\(|@import|<script|<link|<img' "$page"
 [ $? -eq 1 ]
-ok_if $? "nothing fetched, nothing run: no http(s)://, src=, url(), @import, <script>, <link>, <img>"
+check $? "nothing fetched, nothing run: no http(s)://, src=, url(), @import, <script>, <link>, <img>"
 
 grep -q 'OFFICIAL-SENSITIVE: contains case details; do not forward outside the partnership.' "$page"
-ok_if $? "the footer's reminder"
+check $? "the footer's reminder"
 
 # The same totals sentence as the text form (its last line).
 totals=$(status --format text --color never 2>/dev/null | tail -n 1)
 [ -n "$totals" ] && grep -qF "<p class=\"totals\">$totals</p>" "$page"
-ok_if $? "the totals line is the text form's: $totals"
+check $? "the totals line is the text form's: $totals"
 
 status --format html -o "$tmp/s.html" >"$tmp/o-out" 2>"$tmp/o-err"
 rc=$?
 [ "$rc" -eq 0 ] && cmp -s "$page" "$tmp/s.html"
-ok_if $? "-o s.html --format html writes the same bytes as stdout" "$tmp/o-err"
+check $? "-o s.html --format html writes the same bytes as stdout" || show "$tmp/o-err"
 [ ! -s "$tmp/o-out" ]
-ok_if $? "-o: nothing on stdout" "$tmp/o-out"
+check $? "-o: nothing on stdout" || head -n 20 "$tmp/o-out" | sed 's/^/# /'
 
 status -o "$tmp/t.html" >/dev/null 2>"$tmp/t-err"
 cmp -s "$page" "$tmp/t.html"
-ok_if $? "-o t.html without --format: the format follows the extension" "$tmp/t-err"
+check $? "-o t.html without --format: the format follows the extension" || show "$tmp/t-err"
 
 status --format html >"$tmp/again.html" 2>/dev/null
 cmp -s "$page" "$tmp/again.html"
-ok_if $? "the same repository and as-of day give the same page"
+check $? "the same repository and as-of day give the same page"
