@@ -162,8 +162,8 @@ git -C "$r" push -q --no-verify origin main >"$tmp/push2.out" 2>&1
 check $((! $?)) "with --no-verify, the bare remote's pre-receive refuses it"
 grep -q 'crypt/plaintext' "$tmp/push2.out" && grep -q 'leak.md' "$tmp/push2.out"
 check $? "  with crypt/plaintext naming the file"
-git -C "$bare" cat-file --batch-all-objects --batch 2>/dev/null | grep -q 'PLAINTEXT-MARKER-7'
-check $((! $?)) "the remote holds no object with the plaintext"
+no_object_holds "$bare" PLAINTEXT-MARKER-7
+check $? "the remote holds no object with the plaintext"
 [ "$(git -C "$bare" rev-parse main)" = "$(git -C "$r" rev-parse HEAD~1)" ]
 check $? "the remote's main did not move"
 git -C "$r" reset -q --hard HEAD~1

@@ -185,9 +185,8 @@ check_run $res "every staged blob under cases/ is ciphertext"
 check_run "$( { [ -z "$(git -C "$ex" status --porcelain | grep -v '^A  ')" ]; } && echo 0 || echo 1)" \
 	"git status: only the staged additions (the filter gives the same blob each time)"
 git -C "$ex" commit -q -m "the example" >/dev/null 2>&1
-leaked=$(git -C "$ex" cat-file --batch-all-objects --batch 2>/dev/null | grep -c "Marsh-Tilling")
-check_run "$( { [ "$leaked" = 0 ]; } && echo 0 || echo 1)" \
-	"after the commit no git object holds a family's name from the example (found $leaked)"
+no_object_holds "$ex" "Marsh-Tilling"
+check_run $? "after the commit no git object holds a family's name from the example"
 before=$(state "$ex")
 run -C "$ex" init --example
 check_run "$( { [ "$rc" = 0 ] && [ "$(state "$ex")" = "$before" ] && grep -q "^  already: example: 8 cases$" "$out"; } && echo 0 || echo 1)" \

@@ -16,6 +16,10 @@
 #   expect_run DESC RC OUT ERR
 #                            ok when the last run's status, stdout and stderr are exactly RC, OUT
 #                            and ERR (each without its final newline); when not, shows what differs
+#   no_object_holds DIR TEXT...
+#                            0 when no object of the git repository at DIR holds any TEXT; 1
+#                            when one does, and when the objects cannot be read at all (so a
+#                            git that fails never passes for "nothing leaked")
 CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
 CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
@@ -61,6 +65,17 @@ expect_run() {
 		printf '%s\n' "$4" | sed 's/^/#   want: /'
 	}
 	return 1
+}
+
+no_object_holds() {
+	dir=$1
+	shift
+	git -C "$dir" cat-file --batch-all-objects --batch >"$tmp/objects" 2>/dev/null &&
+		[ -s "$tmp/objects" ] || return 1
+	for text in "$@"; do
+		grep -aqF -e "$text" "$tmp/objects" && return 1
+	done
+	return 0
 }
 
 need() {
