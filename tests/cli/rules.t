@@ -50,9 +50,8 @@ cases/2026-007/family.yaml:31:5: error[consent/reason]: 'M3 (Father)' is not inv
   hint: add 'non_involvement_reason:' under this member (001 §7.4.2)
 casefile: 2 errors, 2 warnings in 1 case" ""
 
-res=1
-grep -q "Lewis\|Abernethy\|1984-06-19\|Quarry Hill" "$out" || res=0
-check_run $res "2026-007: none of the father's real identifiers in the output"
+[ -s "$out" ] && ! grep -q "Lewis\|Abernethy\|1984-06-19\|Quarry Hill" "$out"
+check_run $? "2026-007: none of the father's real identifiers in the output"
 
 check_case 2026-002
 expect_run "2026-002: quorum/conflicts for the panel meeting without conflicts_declared, reported once" 1 \
