@@ -327,8 +327,8 @@ check_run "$( { [ -z "$(git -C "$repo" status --porcelain)" ] &&
 	cmp -s "$EXAMPLE/cases/2026-004/family.yaml" "$repo/cases/2026-004/family.yaml"; } && echo 0 || echo 1)" \
 	"after the commit: git status clean, the working tree unchanged plaintext"
 
-# Nobody else holds gina's... everyone holds the repository key; a case reviewer alone cannot be
-# the last holder: removing the last full members one by one stops at the last one.
+# A key must keep a holder: with carol and gina gone, alice is the last member holding the
+# repository key, so removing her is refused and nothing changes.
 run -C "$repo" member remove carol
 git -C "$repo" commit -q -m "carol leaves" >/dev/null 2>&1
 run -C "$repo" member remove gina
