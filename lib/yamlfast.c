@@ -7,6 +7,7 @@
 #define READ 0
 #define OUTSIDE 1
 #define NOMEM (-1)
+#define MORE 2 /* next_entry: another entry of the same collection follows */
 
 /* Nesting deeper than this is left to libyaml (and to the depth limit of lib/doc). */
 #define MAX_DEPTH 48
@@ -489,6 +490,21 @@ static int key(reader *r, size_t off, size_t *colon)
 	return emit_scalar(r, off, d + off, end - off, CF_YSTYLE_PLAIN);
 }
 
+/* After an entry of a block collection indented by indent, the next line that is not blank:
+ * MORE when it is indented as much (*at is its first character), READ when the collection
+ * ends before it (it is indented less, or the input ends), OUTSIDE when it is indented more
+ * (a value going on over lines, or a mistake: libyaml's to read). */
+static int next_entry(reader *r, size_t indent, size_t *at)
+{
+	if (skip_blank_lines(r))
+		return READ;
+	size_t k = spaces_at(r, r->pos);
+	if (k > indent)
+		return OUTSIDE;
+	*at = r->pos + k;
+	return k == indent ? MORE : READ;
+}
+
 /* A block mapping whose keys are at column indent, the first at offset first of the current
  * line (after "- " when the mapping is a sequence's item). */
 static int block_mapping(reader *r, unsigned indent, size_t first)
@@ -496,19 +512,17 @@ static int block_mapping(reader *r, unsigned indent, size_t first)
 	if (++r->depth > MAX_DEPTH)
 		return OUTSIDE;
 	int rc = emit(r, CF_YEV_MAP_START, r->line, indent, NULL, 0, CF_YSTYLE_PLAIN);
-	for (size_t at = first; rc == READ;) {
-		size_t colon;
+	for (size_t at = first, colon; rc == READ;) {
 		if ((rc = key(r, at, &colon)) != READ ||
 		    (rc = value(r, colon + 1, indent, 0)) != READ)
 			break;
-		if (skip_blank_lines(r))
+		int next = next_entry(r, indent, &at);
+		if (next != MORE) {
+			rc = next;
 			break;
-		size_t k = spaces_at(r, r->pos);
-		if (k < indent)
-			break;
-		if (k > indent || is_entry(r, r->pos + k))
-			rc = OUTSIDE;
-		at = r->pos + k;
+		}
+		if (is_entry(r, at))
+			rc = OUTSIDE; /* a "- " where a key belongs */
 	}
 	if (rc == READ)
 		rc = emit(r, CF_YEV_MAP_END, r->line, 0, NULL, 0, CF_YSTYLE_PLAIN);
@@ -522,19 +536,16 @@ static int block_sequence(reader *r, size_t indent)
 	if (++r->depth > MAX_DEPTH)
 		return OUTSIDE;
 	int rc = emit(r, CF_YEV_SEQ_START, r->line, (unsigned)indent, NULL, 0, CF_YSTYLE_PLAIN);
-	while (rc == READ) {
-		if ((rc = value(r, r->pos + indent + 1, indent, 1)) != READ)
+	for (size_t at = r->pos + indent; rc == READ;) {
+		if ((rc = value(r, at + 1, indent, 1)) != READ)
 			break;
-		if (skip_blank_lines(r))
+		int next = next_entry(r, indent, &at);
+		/* a line indented as much but no "- ": a key of the mapping whose value this
+		 * sequence is (block_mapping goes on with it) */
+		if (next != MORE || !is_entry(r, at)) {
+			rc = next == OUTSIDE ? OUTSIDE : READ;
 			break;
-		size_t k = spaces_at(r, r->pos);
-		if (k < indent)
-			break;
-		if (k > indent)
-			rc = OUTSIDE;
-		else if (!is_entry(r, r->pos + k))
-			break; /* a key of the mapping this sequence is a value of (checked there)
-				*/
+		}
 	}
 	if (rc == READ)
 		rc = emit(r, CF_YEV_SEQ_END, r->line, 0, NULL, 0, CF_YSTYLE_PLAIN);
