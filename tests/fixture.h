@@ -3,14 +3,11 @@
 #ifndef CF_TEST_FIXTURE_H
 #define CF_TEST_FIXTURE_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -22,6 +19,8 @@
 #include "schema.h"
 #include "source.h"
 #include "tap.h"
+
+#include "fsutil.h"
 
 #ifndef CF_SRCDIR
 #define CF_SRCDIR "."
@@ -108,14 +107,11 @@ static inline size_t apply_edits(cf_buf *text, const char *file, const edit *e, 
 	return done;
 }
 
-static inline void write_text(const char *path, const cf_buf *text)
+/* Writes text to path (0600, its directories made), or bails out. */
+static inline void write_buf(const char *path, const cf_buf *text)
 {
-	char *dir = cf_strdup(path);
-	*strrchr(dir, '/') = '\0';
-	if (cf_mkdirs(dir, 0700) < 0 ||
-	    cf_write_file_atomic(path, text->ptr ? text->ptr : "", text->len, 0600) < 0)
+	if (write_file(path, text->ptr, text->len, 0600) < 0)
 		bail("cannot write", path);
-	free(dir);
 }
 
 static size_t applied; /* edits made since world_open began */
@@ -127,54 +123,23 @@ static inline void copy_edited(const char *from, const char *to, const char *rel
 	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
 		bail("cannot read", from);
 	applied += apply_edits(&text, rel, e, n);
-	write_text(to, &text);
+	write_buf(to, &text);
 	cf_buf_free(&text);
 }
 
-static inline void copy_tree(const char *from, const char *to, const char *rel, const edit *e,
-			     size_t n)
-{
-	DIR *d = opendir(from);
-	struct dirent *x;
-	if (!d)
-		bail("cannot list", from);
-	while ((x = readdir(d))) {
-		if (x->d_name[0] == '.')
-			continue;
-		char *f = cf_path_join(from, x->d_name), *t = cf_path_join(to, x->d_name);
-		char *r = rel[0] ? cf_path_join(rel, x->d_name) : cf_strdup(x->d_name);
-		if (cf_is_dir(f))
-			copy_tree(f, t, r, e, n);
-		else
-			copy_edited(f, t, r, e, n);
-		free(f);
-		free(t);
-		free(r);
-	}
-	closedir(d);
-}
+/* The edits copy_tree_with makes on the way, for copy_edited_fn. */
+typedef struct edit_list {
+	const edit *e;
+	size_t n;
+} edit_list;
 
-static inline void remove_tree(const char *path)
+/* The copy_fn of world_open: copy_edited with the edits of ctx (an edit_list); it bails out
+ * rather than fail. */
+static inline int copy_edited_fn(const char *from, const char *to, const char *rel, void *ctx)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = cf_path_join(path, e->d_name);
-			remove_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
+	const edit_list *ed = ctx;
+	copy_edited(from, to, rel, ed->e, ed->n);
+	return 0;
 }
 
 typedef struct world {
@@ -202,10 +167,7 @@ static inline void world_open(world *W, const char *id, const edit *e, size_t n,
 {
 	memset(W, 0, sizeof(*W));
 	applied = 0;
-	const char *tmp = getenv("TMPDIR");
-	char templ[PATH_MAX];
-	snprintf(templ, sizeof(templ), "%s/cf-rules-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(templ) || !realpath(templ, W->root))
+	if (make_temp_dir_resolved(W->root, "rules") < 0)
 		bail("mkdtemp", strerror(errno));
 	char from[PATH_MAX * 2], to[PATH_MAX * 2];
 	snprintf(from, sizeof(from), "%s/example-repo/.casefile/config.yaml", srcdir);
@@ -213,7 +175,9 @@ static inline void world_open(world *W, const char *id, const edit *e, size_t n,
 	copy_edited(from, to, "config.yaml", NULL, 0);
 	snprintf(from, sizeof(from), "%s/example-repo/cases/%s", srcdir, id);
 	snprintf(to, sizeof(to), "%s/cases/%s", W->root, id);
-	copy_tree(from, to, "", e, n);
+	edit_list ed = {e, n};
+	if (copy_tree_with(from, to, "", copy_edited_fn, &ed) < 0)
+		bail("cannot list", from);
 	cf_buf text = CF_BUF_INIT;
 	snprintf(from, sizeof(from), "%s/cspr.yaml", schema_dir);
 	if (cf_read_file_buf(&text, from, 1 << 20) < 0)
@@ -231,7 +195,7 @@ static inline void world_open(world *W, const char *id, const edit *e, size_t n,
 	}
 	applied += apply_edits(&text, SCHEMA, e, n);
 	snprintf(to, sizeof(to), "%s/.casefile/schemas/cspr.yaml", W->root);
-	write_text(to, &text);
+	write_buf(to, &text);
 	cf_buf_free(&text);
 	size_t wanted = 0;
 	for (size_t i = 0; i < n; i++)
@@ -242,6 +206,18 @@ static inline void world_open(world *W, const char *id, const edit *e, size_t n,
 	    cf_source_open_workdir(&W->src, W->root) < 0 ||
 	    cf_case_load(&W->c, W->repo, W->src, id, &W->load) < 0 || !W->c->schema)
 		bail("cannot load the case", id);
+}
+
+/* The start of a fixture test's main(): the library set up, and srcdir and schema_dir found
+ * (tap_srcdir); a library that cannot be set up bails out (exit 1). */
+static inline void fixture_init(void)
+{
+	if (cf_init() < 0) {
+		printf("Bail out! cf_init failed\n");
+		exit(1);
+	}
+	snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
+	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
 }
 
 static inline cf_date D(const char *s)

@@ -317,12 +317,7 @@ static void test_explain(void)
 
 int main(void)
 {
-	if (cf_init() < 0) {
-		printf("Bail out! cf_init failed\n");
-		return 1;
-	}
-	snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
-	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", srcdir);
+	fixture_init();
 	test_rules();
 	test_once();
 	test_explain();

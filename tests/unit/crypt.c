@@ -12,6 +12,8 @@
 #include "crypt.h"
 #include "diag.h"
 
+#include "fsutil.h"
+
 static const char yaml[] = "id: 2026-014\n"
 			   "child:\n"
 			   "  name: Example Child\n"
@@ -28,20 +30,6 @@ static const char *only_rule(const cf_diags *d)
 	if (d->len > 1)
 		return "(several)";
 	return d->items[0].rule;
-}
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	size_t n = strlen(text);
-	int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (chmod(path, mode) != 0)
-		rc = -1;
-	return rc;
 }
 
 static void path_in_tmp(cf_buf *b, const char *name)
@@ -511,7 +499,7 @@ static void test_keyfile(void)
 		else
 			snprintf(text, sizeof(text), "%s", cases[i].fmt);
 		path_in_tmp(&path, "bad.key");
-		write_file(path.ptr, text, 0600);
+		write_text(path.ptr, text, 0600);
 		is_int(cf_key_load(&l, path.ptr, &d), CF_CRYPT_EKEYFORMAT, cases[i].name);
 		ok(l == NULL, "no key handed out");
 		is_str(only_rule(&d), "crypt/key-format", "crypt/key-format");
@@ -522,7 +510,7 @@ static void test_keyfile(void)
 	/* CRLF and a missing final newline are still one key file. */
 	char text[256];
 	snprintf(text, sizeof(text), "casefile-key 1\r\nid %s\r\nsecret %s", idhex, b64);
-	write_file(path.ptr, text, 0600);
+	write_text(path.ptr, text, 0600);
 	ok(cf_key_load(&l, path.ptr, &d) == 0, "CRLF, no final newline: loads");
 	cf_key_free(l);
 	l = NULL;
@@ -631,8 +619,7 @@ int main(void)
 		ok(0, "cf_init");
 		return tap_done();
 	}
-	strcpy(tmpdir, "/tmp/cf-crypt-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
+	if (make_temp_dir(tmpdir, sizeof(tmpdir), "crypt") < 0) {
 		ok(0, "mkdtemp");
 		return tap_done();
 	}

@@ -12,14 +12,11 @@
  * date up to and including the other (DESIGN.md §4). */
 #include "tap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -31,6 +28,8 @@
 #include "repo.h"
 #include "schema.h"
 #include "source.h"
+
+#include "fsutil.h"
 
 static char schema_dir[PATH_MAX];
 static const char *schema_dirs[1] = {schema_dir};
@@ -54,48 +53,6 @@ static const char *fmt(char buf[11], cf_date d)
 }
 
 /* ---- a case repository on disk ------------------------------------------------------------ */
-
-static int write_file(const char *root, const char *rel, const char *text)
-{
-	char *path = cf_path_join(root, rel);
-	if (!path)
-		return -1;
-	char *slash = strrchr(path, '/');
-	*slash = '\0';
-	int rc = cf_mkdirs(path, 0700);
-	*slash = '/';
-	FILE *f = rc == 0 ? fopen(path, "w") : NULL;
-	if (!f || fputs(text, f) == EOF)
-		rc = -1;
-	if (f && fclose(f) != 0)
-		rc = -1;
-	free(path);
-	return rc;
-}
-
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = cf_path_join(path, e->d_name);
-			if (sub)
-				remove_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 typedef struct world {
 	char root[PATH_MAX];
@@ -124,10 +81,7 @@ static int world_open(world *W, int window, const char *case_body, const char *a
 		      const char *family)
 {
 	memset(W, 0, sizeof(*W));
-	const char *tmp = getenv("TMPDIR");
-	char templ[PATH_MAX];
-	snprintf(templ, sizeof(templ), "%s/cf-deadline-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(templ) || !realpath(templ, W->root)) {
+	if (make_temp_dir_resolved(W->root, "deadline") < 0) {
 		printf("# mkdtemp: %s\n", strerror(errno));
 		return -1;
 	}
@@ -139,13 +93,13 @@ static int world_open(world *W, int window, const char *case_body, const char *a
 	cf_buf cy = CF_BUF_INIT;
 	cf_buf_puts(&cy, CASE_HEAD);
 	cf_buf_puts(&cy, case_body);
-	int rc = write_file(W->root, CF_CONFIG_PATH, config);
+	int rc = write_text_at(W->root, CF_CONFIG_PATH, config, 0644);
 	if (rc == 0)
-		rc = write_file(W->root, "cases/2026-001/case.yaml", cf_buf_cstr(&cy));
+		rc = write_text_at(W->root, "cases/2026-001/case.yaml", cf_buf_cstr(&cy), 0644);
 	if (rc == 0 && actions)
-		rc = write_file(W->root, "cases/2026-001/actions.yaml", actions);
+		rc = write_text_at(W->root, "cases/2026-001/actions.yaml", actions, 0644);
 	if (rc == 0 && family)
-		rc = write_file(W->root, "cases/2026-001/family.yaml", family);
+		rc = write_text_at(W->root, "cases/2026-001/family.yaml", family, 0644);
 	cf_buf_free(&cy);
 	if (rc == 0 && (cf_repo_open(&W->repo, W->root, schema_dirs, 1, &W->diags) < 0 ||
 			cf_source_open_workdir(&W->src, W->root) < 0 ||

@@ -3,7 +3,6 @@
  * attributes that route case files through casefile's filter. */
 #include "tap.h"
 
-#include <dirent.h>
 #include <git2.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -19,6 +18,8 @@
 #include "rules.h"
 #include "strlist.h"
 
+#include "fsutil.h"
+
 static char tmp[64];
 
 static const char plain1[] = "id: 2026-001\n"
@@ -31,31 +32,6 @@ static const char plain2[] = "id: 2026-001\n"
 static const char notes[] = "# Notes\n\nChild M told the school nurse about the bruises on "
 			    "Monday; the nurse rang the front door service the same day.\n";
 static const char attrs_ok[] = "cases/** filter=casefile diff=casefile merge=casefile\n";
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		chmod(path, 0700);
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = cf_path_join(path, e->d_name);
-			if (sub)
-				rm_rf(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 /* tmp/name, in a static buffer: one at a time. */
 static const char *in_tmp(const char *name)
@@ -1038,8 +1014,7 @@ int main(void)
 		printf("Bail out! libsodium\n");
 		return 1;
 	}
-	snprintf(tmp, sizeof(tmp), "/tmp/cf-guard-XXXXXX");
-	if (!mkdtemp(tmp)) {
+	if (make_temp_dir(tmp, sizeof(tmp), "guard") < 0) {
 		printf("Bail out! temporary directory\n");
 		return 1;
 	}
@@ -1096,7 +1071,7 @@ int main(void)
 	cf_keyring_free(ring);
 	cf_keyring_free(other_ring);
 	cf_key_free(k);
-	rm_rf(tmp);
+	remove_tree(tmp);
 	git_libgit2_shutdown();
 	return tap_done();
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -15,6 +14,8 @@
 #include "fs.h"
 #include "keys.h"
 #include "rules.h"
+
+#include "fsutil.h"
 
 static char tmpdir[64];
 
@@ -31,23 +32,6 @@ static const char *only_rule(const cf_diags *d)
 static char *tmp_path(const char *name)
 {
 	return cf_path_join(tmpdir, name);
-}
-
-static int write_text(const char *path, const char *text, mode_t mode)
-{
-	return cf_write_file_atomic(path, text, strlen(text), mode);
-}
-
-static void rm_rf(const char *path)
-{
-	/* The tests make a few known files: a plain rm -r on a path we made is enough. */
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", path, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
 }
 
 /* ---- identities ---- */
@@ -516,8 +500,7 @@ int main(void)
 		ok(0, "cf_init");
 		return tap_done();
 	}
-	strcpy(tmpdir, "/tmp/cf-keys-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
+	if (make_temp_dir(tmpdir, sizeof(tmpdir), "keys") < 0) {
 		ok(0, "mkdtemp");
 		return tap_done();
 	}
@@ -529,6 +512,6 @@ int main(void)
 	test_access();
 	test_keystore();
 	test_rules();
-	rm_rf(tmpdir);
+	remove_tree(tmpdir);
 	return tap_done();
 }

@@ -2,7 +2,6 @@
  * a temporary repository directory, its access.yaml and the keys its clone holds. */
 #include "tap.h"
 
-#include <dirent.h>
 #include <git2.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -16,35 +15,12 @@
 #include "keys.h"
 #include "protect.h"
 
+#include "fsutil.h"
+
 static const char plain[] = "id: 2026-001\n"
 			    "title: The review of Child M\n"
 			    "family:\n"
 			    "  - name: Example Parent\n";
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		chmod(path, 0700);
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = cf_path_join(path, e->d_name);
-			if (sub)
-				rm_rf(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 /* A repository: ROOT with its ROOT/.git. */
 typedef struct repo {
@@ -54,8 +30,7 @@ typedef struct repo {
 
 static int repo_make(repo *r)
 {
-	snprintf(r->root, sizeof(r->root), "/tmp/cf-protect-XXXXXX");
-	if (!mkdtemp(r->root))
+	if (make_temp_dir(r->root, sizeof(r->root), "protect") < 0)
 		return -1;
 	r->git_dir = cf_path_join(r->root, ".git");
 	git_repository *g = NULL;
@@ -66,16 +41,8 @@ static int repo_make(repo *r)
 
 static void repo_free(repo *r)
 {
-	rm_rf(r->root);
+	remove_tree(r->root);
 	free(r->git_dir);
-}
-
-static int write_text(const char *root, const char *rel, const char *text)
-{
-	char *p = cf_path_join(root, rel);
-	int rc = p ? cf_write_file_atomic(p, text, strlen(text), 0644) : -1;
-	free(p);
-	return rc;
 }
 
 /* The rule of the only diagnostic, or a marker saying why there is not exactly one. */
@@ -321,14 +288,15 @@ int main(void)
 	/* Read again when it named no key: it may have been written since the filter started. */
 	cf_buf_clear(&b2);
 	cf_buf_printf(&b2, "repository_key: %s\n", repo_hex);
-	ok(write_text(r.root, CF_ACCESS_PATH, b2.ptr) == 0, "access.yaml written later");
+	ok(write_text_at(r.root, CF_ACCESS_PATH, b2.ptr, 0644) == 0, "access.yaml written later");
 	ok(cf_protect_clean(&out, &out_len, p, "cases/2026-001/case.yaml", plain, n, &diags) == 0 &&
 	       same(out, out_len, blob.ptr, blob.len),
 	   "access.yaml written after open: read again, clean encrypts");
 	cf_protect_free(p);
 	p = NULL;
 
-	ok(write_text(r.root, CF_ACCESS_PATH, "case_keys:\n  2026-003: 0123456789abcdef\n") == 0,
+	ok(write_text_at(r.root, CF_ACCESS_PATH, "case_keys:\n  2026-003: 0123456789abcdef\n",
+			 0644) == 0,
 	   "access.yaml with a case key and no repository key");
 	ok(cf_protect_open(&p, r.root, r.git_dir, &diags) == 0, "opens");
 	ok(cf_protect_clean(&out, &out_len, p, "cases/2026-001/case.yaml", plain, n, &diags) == -1,
@@ -338,7 +306,7 @@ int main(void)
 	cf_protect_free(p);
 	p = NULL;
 
-	ok(write_text(r.root, CF_ACCESS_PATH, "repository_key: [oops\n") == 0,
+	ok(write_text_at(r.root, CF_ACCESS_PATH, "repository_key: [oops\n", 0644) == 0,
 	   "a malformed access.yaml");
 	ok(cf_protect_open(&p, r.root, r.git_dir, &diags) == 0,
 	   "malformed access.yaml: opens (a checkout does not need it)");
@@ -363,7 +331,7 @@ int main(void)
 	cf_diags_clear(&diags);
 	chmod(store, 0700);
 
-	ok(write_text(r.root, CF_ACCESS_PATH, "repository_key: 0123456789abcdef\n") == 0,
+	ok(write_text_at(r.root, CF_ACCESS_PATH, "repository_key: 0123456789abcdef\n", 0644) == 0,
 	   "access.yaml again");
 	ok(cf_keystore_clear(r.git_dir, &diags) == 0, "keys removed (a locked clone)");
 	ok(store_blob(&r, blob.ptr, blob.len) == 0, "the case file's blob in the repository");

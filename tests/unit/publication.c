@@ -6,15 +6,12 @@
  * England & Wales bank holidays (2026: Dec 25 Fri, Dec 28 Mon; 2027: Jan 1 Fri). */
 #include "tap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -24,6 +21,8 @@
 #include "repo.h"
 #include "rules/publication.h"
 #include "source.h"
+
+#include "fsutil.h"
 
 #define CASE "2025-006"
 
@@ -49,67 +48,6 @@ static char *pathf(const char *fmt, ...)
 	return cf_buf_detach(&b);
 }
 
-/* ---- files ----------------------------------------------------------------------------------- */
-
-static int copy_file(const char *from, const char *to)
-{
-	cf_buf data = CF_BUF_INIT;
-	int rc = cf_read_file_buf(&data, from, 1 << 20);
-	FILE *f = rc == 0 ? fopen(to, "w") : NULL;
-	if (!f || fwrite(data.ptr, 1, data.len, f) != data.len)
-		rc = -1;
-	if (f && fclose(f) != 0)
-		rc = -1;
-	cf_buf_free(&data);
-	return rc;
-}
-
-static int copy_tree(const char *from, const char *to)
-{
-	DIR *d = opendir(from);
-	if (!d || cf_mkdirs(to, 0700) < 0) {
-		if (d)
-			closedir(d);
-		return -1;
-	}
-	int rc = 0;
-	struct dirent *e;
-	while (rc == 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *a = cf_path_join(from, e->d_name), *b = cf_path_join(to, e->d_name);
-		rc = !a || !b ? -1 : cf_is_dir(a) ? copy_tree(a, b) : copy_file(a, b);
-		free(a);
-		free(b);
-	}
-	closedir(d);
-	return rc;
-}
-
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = cf_path_join(path, e->d_name);
-			if (sub)
-				remove_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 /* Replaces the one occurrence of old in the case's file by new; the scenario bails out when the
  * text is not there (the fixture changed under the test). */
 static int edit(world *W, const char *file, const char *old, const char *new)
@@ -126,10 +64,7 @@ static int edit(world *W, const char *file, const char *old, const char *new)
 		cf_buf_put(&out, data.ptr, (size_t)(at - data.ptr));
 		cf_buf_puts(&out, new);
 		cf_buf_puts(&out, at + strlen(old));
-		FILE *f = fopen(path, "w");
-		rc = f && fputs(cf_buf_cstr(&out), f) != EOF ? 0 : -1;
-		if (f && fclose(f) != 0)
-			rc = -1;
+		rc = write_text(path, cf_buf_cstr(&out), 0644);
 	} else {
 		printf("# the fixture %s has no '%s'\n", file, old);
 	}
@@ -159,10 +94,7 @@ static void world_close(world *W)
 /* A fresh copy of the example repository's config and case 2025-006. */
 static int world_new(world *W)
 {
-	const char *tmp = getenv("TMPDIR");
-	char templ[PATH_MAX];
-	snprintf(templ, sizeof(templ), "%s/cf-publication-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(templ) || !realpath(templ, W->root)) {
+	if (make_temp_dir_resolved(W->root, "publication") < 0) {
 		printf("# mkdtemp: %s\n", strerror(errno));
 		return -1;
 	}
