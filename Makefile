@@ -82,7 +82,7 @@ install: $(BUILD)/casefile
 	for h in hooks/*; do [ -f "$$h" ] && install -m 0755 "$$h" $(DESTDIR)$(PREFIX)/share/casefile/hooks/; done; true
 
 format:
-	clang-format -i lib/*.[ch] lib/rules/*.[ch] cmd/casefile/*.[ch] tests/unit/*.c tests/tap.h
+	clang-format -i lib/*.[ch] lib/rules/*.[ch] cmd/casefile/*.[ch] tests/unit/*.c tests/*.h
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -31,13 +31,13 @@
 struct cf_case;
 
 typedef enum cf_deadline_state {
-	CF_DL_PENDING,	/* not running yet: the date it counts from is not recorded */
-	CF_DL_MET,	/* done on or before the due date */
-	CF_DL_MET_LATE, /* done after it */
-	CF_DL_EXCUSED,	/* excused (e.g. the delay was notified) */
-	CF_DL_OPEN,	/* due later */
-	CF_DL_DUE_SOON, /* due within the warning window */
-	CF_DL_OVERDUE,	/* due date passed, not done */
+	CF_DL_PENDING,	 /* not running yet: the date it counts from is not recorded */
+	CF_DL_MET,	 /* done on or before the due date */
+	CF_DL_MET_LATE,	 /* done after it */
+	CF_DL_EXCUSED,	 /* excused (e.g. the delay was notified) */
+	CF_DL_OPEN,	 /* due later */
+	CF_DL_DUE_SOON,	 /* due within the warning window */
+	CF_DL_OVERDUE,	 /* due date passed, not done */
 	CF_DL_MET_EARLY, /* a window's step done before the window opened */
 } cf_deadline_state;
 

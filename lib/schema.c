@@ -9,7 +9,6 @@
 #include "fs.h"
 #include "suggest.h"
 
-
 /* ---- loading ---------------------------------------------------------------------------- */
 
 typedef struct loader {

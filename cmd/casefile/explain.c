@@ -74,7 +74,8 @@ static int explain_deadline(cf_buf *out, const char *id, const cf_cli *cli)
 	} else {
 		for (size_t i = 0; i < cli->n_schema_dirs && !own; i++) {
 			char *p = cf_path_join(cli->schema_dirs[i], "cspr.yaml");
-			if (p && cf_is_file(p) && cf_schema_load(&own, p, "cspr.yaml", &diags) == 0 &&
+			if (p && cf_is_file(p) &&
+			    cf_schema_load(&own, p, "cspr.yaml", &diags) == 0 &&
 			    cf_deadlines_parse(&own_dl, own, &diags) == 0) {
 				schema = own;
 				spec = cf_deadlines_find(&own_dl, id);
@@ -101,8 +102,8 @@ static int explain_deadline(cf_buf *out, const char *id, const cf_cli *cli)
 				     "after D.");
 		cf_buf_printf(&source, "%s (declared in %s)", spec->source ? spec->source : "",
 			      schema->file);
-		cf_rule_info r = {id, spec->title, cf_buf_cstr(&checks), generic->why,
-				  generic->fix, cf_buf_cstr(&source)};
+		cf_rule_info r = {id,		spec->title,  cf_buf_cstr(&checks),
+				  generic->why, generic->fix, cf_buf_cstr(&source)};
 		print_rule(out, &r);
 		cf_buf_free(&checks);
 		cf_buf_free(&source);
@@ -147,8 +148,8 @@ int cmd_explain(int argc, char **argv, const cf_cli *cli)
 			const char *sug = cf_rule_suggest(argv[1]);
 			cf_buf_free(&out);
 			if (sug)
-				return cli_usage("explain", "no rule '%s'; did you mean '%s'?", argv[1],
-						 sug);
+				return cli_usage("explain", "no rule '%s'; did you mean '%s'?",
+						 argv[1], sug);
 			return cli_usage("explain", "no rule '%s'", argv[1]);
 		}
 	}
