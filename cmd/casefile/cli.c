@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "protect.h"
 
 int cli_today(cf_date *out, const char *cmd, const char *as_of)
 {
@@ -161,4 +162,67 @@ int cli_load_calendar(cf_calendar **out, const cf_cli *cli)
 	cf_arena_free(arena);
 	free(path);
 	return rc;
+}
+
+int cli_case_args(int argc, char **argv, const char *cmd, const char *usage, const char **id,
+		  const char **as_of)
+{
+	*id = *as_of = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return CF_EXIT_OK;
+		} else if (strcmp(argv[i], "--as-of") == 0) {
+			*as_of = i + 1 < argc ? argv[++i] : "";
+		} else if (strncmp(argv[i], "--as-of=", 8) == 0) {
+			*as_of = argv[i] + 8;
+		} else if (argv[i][0] == '-' || *id) {
+			return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+		} else {
+			*id = argv[i];
+		}
+	}
+	if (!*id)
+		return cli_usage(cmd, "name a case, e.g. casefile %s 2026-014", cmd);
+	return -1;
+}
+
+int cli_case_open(cli_case *out, const char *cmd, cf_repo *repo, const char *id, cf_diags *load)
+{
+	if (cf_source_open_workdir(&out->src, repo->root) < 0) {
+		fprintf(stderr, "casefile: %s: cannot read %s\n", cmd, repo->root);
+		return CF_EXIT_USAGE;
+	}
+	if (cf_source_load_keyring(&out->ring, repo->root, load) < 0) {
+		cli_print_diags(stderr, load);
+		fprintf(stderr, "casefile: %s: cannot read the keys of this clone\n", cmd);
+		return CF_EXIT_KEY;
+	}
+	cf_source_set_keyring(out->src, out->ring);
+	cf_buf dir = CF_BUF_INIT;
+	cf_buf_printf(&dir, "%s/%s", CF_CASES_DIR, id);
+	int exists = !cf_buf_oom(&dir) && cf_source_exists(out->src, cf_buf_cstr(&dir));
+	cf_buf_free(&dir);
+	if (!*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || !exists)
+		return cli_usage(cmd, "no case '%s' in %s", id, repo->root);
+	if (cf_case_load(&out->c, repo, out->src, id, load) < 0) {
+		fprintf(stderr, "casefile: %s: out of memory\n", cmd);
+		return CF_EXIT_USAGE;
+	}
+	if (out->c->locked) {
+		cli_print_diags(stderr, load);
+		fprintf(stderr, "casefile: %s: this clone holds no key for case %s\n", cmd, id);
+		return CF_EXIT_KEY;
+	}
+	return 0;
+}
+
+void cli_case_free(cli_case *k)
+{
+	cf_case_free(k->c);
+	cf_source_free(k->src);
+	cf_keyring_free(k->ring);
+	k->c = NULL;
+	k->src = NULL;
+	k->ring = NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "caseload.h"
 #include "diag.h"
 #include "repo.h"
 #include "source.h"
@@ -83,6 +84,28 @@ int cli_today(cf_date *out, const char *cmd, const char *as_of);
 /* Worker threads for commands that read every case: CASEFILE_THREADS when set (tests and
  * benchmarks compare 1 with many), else 0 (as many as help). */
 unsigned cli_threads(void);
+/* The arguments of `casefile CMD CASE-ID [--as-of DATE]` (show, ready): -1 to go on with *id
+ * and *as_of (NULL when not given), else the exit code, help printed or the mistake said. */
+int cli_case_args(int argc, char **argv, const char *cmd, const char *usage, const char **id,
+		  const char **as_of);
+
+/* One case of the working tree, read with the clone's keys. */
+typedef struct cli_case {
+	cf_source *src;
+	cf_keyring *ring;
+	cf_case *c;
+} cli_case;
+#define CLI_CASE_INIT                                                                              \
+	{                                                                                          \
+		NULL, NULL, NULL                                                                   \
+	}
+/* Loads case id from repo's working tree, decrypting what the clone holds keys for, its
+ * loading diagnostics into load.  0, or the exit code having said why: no such case (an id
+ * is a directory name under cases/, never "." or ".."), the keys cannot be read, no key for
+ * this case, out of memory.  cli_case_free it either way. */
+int cli_case_open(cli_case *out, const char *cmd, cf_repo *repo, const char *id, cf_diags *load);
+void cli_case_free(cli_case *k);
+
 /* True when arg is -h or --help. */
 int cli_is_help(const char *arg);
 /* Writes all of buf to stdout; 0 or -1 (a closed pipe, a full disk). */

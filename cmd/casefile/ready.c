@@ -115,63 +115,20 @@ static int waiver_errors(cf_buf *out, const cf_diags *diags, size_t from)
 
 int cmd_ready(int argc, char **argv, const cf_cli *cli)
 {
-	const char *id = NULL, *as_of = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(usage_text, stdout);
-			return CF_EXIT_OK;
-		} else if (strcmp(argv[i], "--as-of") == 0) {
-			as_of = i + 1 < argc ? argv[++i] : "";
-		} else if (strncmp(argv[i], "--as-of=", 8) == 0) {
-			as_of = argv[i] + 8;
-		} else if (argv[i][0] == '-' || id) {
-			return cli_usage("ready", "unexpected argument '%s'", argv[i]);
-		} else {
-			id = argv[i];
-		}
-	}
-	if (!id)
-		return cli_usage("ready", "name a case, e.g. casefile ready 2026-014");
-	cf_date today;
-	int rc = cli_today(&today, "ready", as_of);
-	cf_repo *repo;
-	if (rc || (rc = cli_open_repo(&repo, cli)))
+	const char *id, *as_of;
+	int rc = cli_case_args(argc, argv, "ready", usage_text, &id, &as_of);
+	if (rc >= 0)
 		return rc;
-	cf_source *src = NULL;
-	cf_keyring *ring = NULL;
-	cf_case *c = NULL;
+	cf_date today;
+	cf_repo *repo;
+	if ((rc = cli_today(&today, "ready", as_of)) || (rc = cli_open_repo(&repo, cli)))
+		return rc;
+	cli_case k = CLI_CASE_INIT;
 	cf_diags load = CF_DIAGS_INIT, diags = CF_DIAGS_INIT;
 	cf_buf out = CF_BUF_INIT;
-	cf_buf dir = CF_BUF_INIT;
-	cf_buf_printf(&dir, "%s/%s", CF_CASES_DIR, id);
-	if (cf_source_open_workdir(&src, repo->root) < 0) {
-		fprintf(stderr, "casefile: ready: cannot read %s\n", repo->root);
-		rc = CF_EXIT_USAGE;
+	if ((rc = cli_case_open(&k, "ready", repo, id, &load)))
 		goto out;
-	}
-	if (cf_source_load_keyring(&ring, repo->root, &load) < 0) {
-		cli_print_diags(stderr, &load);
-		fprintf(stderr, "casefile: ready: cannot read the keys of this clone\n");
-		rc = CF_EXIT_KEY;
-		goto out;
-	}
-	cf_source_set_keyring(src, ring);
-	if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 ||
-	    !cf_source_exists(src, cf_buf_cstr(&dir))) {
-		rc = cli_usage("ready", "no case '%s' in %s", id, repo->root);
-		goto out;
-	}
-	if (cf_case_load(&c, repo, src, id, &load) < 0) {
-		fprintf(stderr, "casefile: ready: out of memory\n");
-		rc = CF_EXIT_USAGE;
-		goto out;
-	}
-	if (c->locked) {
-		cli_print_diags(stderr, &load);
-		fprintf(stderr, "casefile: ready: this clone holds no key for case %s\n", id);
-		rc = CF_EXIT_KEY;
-		goto out;
-	}
+	const cf_case *c = k.c;
 	cf_buf why = CF_BUF_INIT;
 	if (cf_publication_skipped(c, &why)) {
 		header(&out, c, repo->calendar, today);
@@ -218,12 +175,9 @@ int cmd_ready(int argc, char **argv, const cf_cli *cli)
 	}
 out:
 	cf_buf_free(&out);
-	cf_buf_free(&dir);
 	cf_diags_free(&diags);
 	cf_diags_free(&load);
-	cf_case_free(c);
-	cf_source_free(src);
-	cf_keyring_free(ring);
+	cli_case_free(&k);
 	cf_repo_free(repo);
 	return rc;
 }

@@ -133,47 +133,21 @@ static void deadlines(cf_buf *out, const cf_deadline_results *r, int items)
 
 int cmd_show(int argc, char **argv, const cf_cli *cli)
 {
-	const char *id = NULL, *as_of = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(usage_text, stdout);
-			return CF_EXIT_OK;
-		} else if (strcmp(argv[i], "--as-of") == 0) {
-			as_of = i + 1 < argc ? argv[++i] : "";
-		} else if (strncmp(argv[i], "--as-of=", 8) == 0) {
-			as_of = argv[i] + 8;
-		} else if (argv[i][0] == '-' || id) {
-			return cli_usage("show", "unexpected argument '%s'", argv[i]);
-		} else {
-			id = argv[i];
-		}
-	}
-	if (!id)
-		return cli_usage("show", "name a case, e.g. casefile show 2026-014");
-	cf_date today;
-	int rc = cli_today(&today, "show", as_of);
-	cf_repo *repo;
-	if (rc || (rc = cli_open_repo(&repo, cli)))
+	const char *id, *as_of;
+	int rc = cli_case_args(argc, argv, "show", usage_text, &id, &as_of);
+	if (rc >= 0)
 		return rc;
-	cf_source *src = NULL;
-	cf_case *c = NULL;
+	cf_date today;
+	cf_repo *repo;
+	if ((rc = cli_today(&today, "show", as_of)) || (rc = cli_open_repo(&repo, cli)))
+		return rc;
+	cli_case k = CLI_CASE_INIT;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_deadline_results res = {NULL, 0, 0};
 	cf_buf out = CF_BUF_INIT;
-	cf_buf dir = CF_BUF_INIT;
-	cf_buf_printf(&dir, "%s/%s", CF_CASES_DIR, id);
-	if (cf_source_open_workdir(&src, repo->root) < 0) {
-		rc = CF_EXIT_USAGE;
+	if ((rc = cli_case_open(&k, "show", repo, id, &diags)))
 		goto out;
-	}
-	if (strchr(id, '/') || !cf_source_exists(src, cf_buf_cstr(&dir))) {
-		rc = cli_usage("show", "no case '%s' in %s", id, repo->root);
-		goto out;
-	}
-	if (cf_case_load(&c, repo, src, id, &diags) < 0) {
-		rc = CF_EXIT_USAGE;
-		goto out;
-	}
+	cf_case *c = k.c;
 	cf_check_env env = {repo->calendar, today, repo->warning_days};
 	cf_check_case(c, &env, &diags, &res);
 	cf_diags_sort(&diags);
@@ -210,11 +184,9 @@ int cmd_show(int argc, char **argv, const cf_cli *cli)
 		rc = cf_diags_count(&diags, CF_SEV_ERROR) ? CF_EXIT_ERRORS : CF_EXIT_OK;
 out:
 	cf_buf_free(&out);
-	cf_buf_free(&dir);
 	cf_deadline_results_free(&res);
 	cf_diags_free(&diags);
-	cf_case_free(c);
-	cf_source_free(src);
+	cli_case_free(&k);
 	cf_repo_free(repo);
 	return rc;
 }

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need init filter-process member unlock keygen
 
-echo "1..21"
+echo "1..23"
 
 sandbox
 # No identity of the test's own: keygen writes the default one, under the sandbox's HOME.
@@ -116,6 +116,12 @@ check $? "the raw clone's working tree holds ciphertext"
 check $? "check decrypts the ciphertext working tree: 2026-004 checked and clean, 1 locked"
 "$CASEFILE" -C "$c2" status 2>&1 | grep -q '^2026-004  *Child D '
 check $? "status reads it too"
+"$CASEFILE" -C "$c2" show 2026-004 >"$tmp/show.out" 2>&1 &&
+	grep -q '^2026-004  Child D$' "$tmp/show.out"
+check $? "and show" || show "$tmp/show.out"
+"$CASEFILE" -C "$c2" show 2026-011 >"$tmp/show2.out" 2>&1
+[ $? = 3 ] && grep -q 'this clone holds no key for case 2026-011' "$tmp/show2.out"
+check $? "show of a case this clone holds no key for: exit 3, says so" || show "$tmp/show2.out"
 
 # Flip one bit of byte 80 (inside the ciphertext): overwriting it with a fixed byte would,
 # one run in 256, write the byte it already holds and damage nothing.

@@ -11,7 +11,7 @@ same() { # same FILE-GOT FILE-WANT DESC
 }
 st() { CASEFILE_TODAY=2026-11-24 NO_COLOR=1 "$CASEFILE" -C "$repo" status "$@"; }
 
-echo "1..23"
+echo "1..24"
 
 st >"$tmp/out.txt" 2>"$tmp/err"
 check $? "status exits 0"
@@ -110,3 +110,6 @@ CASEFILE_TODAY=2026-11-24 "$CASEFILE" -C "$repo" show 2025-006 >"$tmp/show.txt"
 check $? "show lists milestones, deadlines with their state, open items (exit 1: it has errors)"
 "$CASEFILE" -C "$repo" show 2099-001 2>/dev/null
 check $(($? != 2)) "show of an unknown case is a usage error"
+"$CASEFILE" -C "$repo" show .. >"$tmp/dots.out" 2>&1
+[ $? = 2 ] && grep -q "no case '..'" "$tmp/dots.out"
+check $? "show .. is not the repository read as a case: a usage error" || show "$tmp/dots.out"
