@@ -99,6 +99,25 @@ int cli_git(cf_buf *out, const char *dir, int quiet, const char *const *args)
 	return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
 }
 
+/* `git -C dir ARGS... -- PATHS...`: args (NULL-terminated) then every path of paths, so that
+ * no path is ever read as an option.  What cli_git returns. */
+int cli_git_paths(const char *dir, const char *const *args, const cf_strlist *paths)
+{
+	size_t n = 0;
+	while (args[n])
+		n++;
+	const char **argv = calloc(n + paths->n + 2, sizeof(*argv));
+	if (!argv)
+		return -1;
+	memcpy(argv, args, n * sizeof(*argv));
+	argv[n++] = "--";
+	for (size_t i = 0; i < paths->n; i++)
+		argv[n++] = paths->items[i];
+	int rc = cli_git(NULL, dir, 0, argv);
+	free(argv);
+	return rc;
+}
+
 /* cli_git with the arguments listed, ended by NULL. */
 int cli_gitv(cf_buf *out, const char *dir, int quiet, ...)
 {

@@ -11,6 +11,7 @@
 #include "strlist.h"
 
 int cli_git(cf_buf *out, const char *dir, int quiet, const char *const *args);
+int cli_git_paths(const char *dir, const char *const *args, const cf_strlist *paths);
 int cli_gitv(cf_buf *out, const char *dir, int quiet, ...) __attribute__((sentinel));
 int cli_key_error(const char *cmd, int rc, const char *rule, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

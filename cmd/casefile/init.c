@@ -516,21 +516,8 @@ static int step_plaintext(report *r, const char *root, const cf_access *a, const
 			goto out;
 		}
 	}
-	const char **args = calloc(plain.n + 4, sizeof(*args));
-	if (!args) {
-		rc = CF_EXIT_USAGE;
-		goto out;
-	}
-	size_t n = 0;
-	args[n++] = "add";
-	args[n++] = "--renormalize";
-	args[n++] = "--";
-	for (size_t i = 0; i < plain.n; i++)
-		args[n++] = plain.items[i];
-	args[n] = NULL;
-	int grc = cli_git(NULL, root, 0, args);
-	free(args);
-	if (grc != 0) {
+	static const char *const renormalize[] = {"add", "--renormalize", NULL};
+	if (cli_git_paths(root, renormalize, &plain) != 0) {
 		rc = cli_key_error("init", CF_EXIT_KEY, "crypt/format",
 				   "the filter is configured; `git add --renormalize cases/` tries "
 				   "again",
@@ -704,18 +691,8 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 		goto out;
 	}
 	if (copied.n) {
-		const char **args = calloc(copied.n + 3, sizeof(*args));
-		if (!args) {
-			rc = CF_EXIT_USAGE;
-			goto out;
-		}
-		args[0] = "add";
-		args[1] = "--";
-		for (size_t i = 0; i < copied.n; i++)
-			args[2 + i] = copied.items[i];
-		int grc = cli_git(NULL, root, 0, args);
-		free(args);
-		if (grc != 0) {
+		static const char *const add[] = {"add", NULL};
+		if (cli_git_paths(root, add, &copied) != 0) {
 			rc =
 			    cli_key_error("init", CF_EXIT_KEY, NULL,
 					  "check `casefile filter-process --help` works; the cases "

@@ -941,24 +941,8 @@ static int member_remove(int argc, char **argv)
 		}
 	}
 	{
-		const char **args = calloc(gone.n + 8, sizeof(*args));
-		if (!args) {
-			rc = CF_EXIT_USAGE;
-			goto out;
-		}
-		size_t n = 0;
-		args[n++] = "rm";
-		args[n++] = "-q";
-		args[n++] = "-r";
-		args[n++] = "-f";
-		args[n++] = "--ignore-unmatch";
-		args[n++] = "--";
-		for (size_t i = 0; i < gone.n; i++)
-			args[n++] = gone.items[i];
-		args[n] = NULL;
-		int grc = cli_git(NULL, root, 0, args);
-		free(args);
-		if (grc != 0) {
+		static const char *const rm[] = {"rm", "-q", "-r", "-f", "--ignore-unmatch", NULL};
+		if (cli_git_paths(root, rm, &gone) != 0) {
 			rc = cli_key_error(cmd, CF_EXIT_USAGE, NULL, NULL,
 					   "git rm failed (see above)");
 			goto out;
