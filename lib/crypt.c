@@ -49,8 +49,6 @@ struct cf_keyring {
 	size_t cap;
 };
 
-/* ---- diagnostics ---- */
-
 /* ---- keys ---- */
 
 /* secret NULL: a fresh random key, generated straight into locked memory. */
