@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
+
 /* Derivation parameters; changing any of them changes every key id and blob, so they are part of
  * format version 1. */
 #define SUB_AEAD 1
@@ -183,21 +185,6 @@ static int expect_head(cf_keytext *it, const char *head, const char *what, const
 
 /* ---- key files ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Makes the rename itself durable: without it a crash can lose the new directory entry. */
 static int fsync_dir_of(const char *path)
 {
@@ -266,7 +253,7 @@ int cf_key_save(const cf_key *k, const char *path, cf_diags *diags)
 		goto out;
 	}
 	/* mkstemp already uses 0600; be explicit in case a libc does not. */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || cf_write_all(fd, text, n) != 0 || fsync(fd) != 0) {
 		cf_keytext_errno(diags, path, "cannot write the key file", errno);
 		goto fail_unlink;
 	}

@@ -95,6 +95,21 @@ int cf_read_file_buf(cf_buf *out, const char *path, size_t max)
 	return 0;
 }
 
+int cf_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int cf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *dirc = cf_strdup(path);
@@ -114,18 +129,7 @@ int cf_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		goto out;
 	if (fchmod(fd, mode) < 0)
 		goto fail;
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		p += n;
-		left -= (size_t)n;
-	}
-	if (fsync(fd) < 0)
+	if (cf_write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

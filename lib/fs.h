@@ -15,6 +15,9 @@
 int cf_read_file_arena(char **out, size_t *len, cf_arena *arena, const char *path, size_t max);
 /* Reads path into a buffer (appending). Returns 0 or -1 with errno set. */
 int cf_read_file_buf(cf_buf *out, const char *path, size_t max);
+/* Writes all len bytes of data to fd, again after an interrupted or short write; 0 or -1
+ * with errno set. */
+int cf_write_all(int fd, const void *data, size_t len);
 /* Writes data to path atomically with the given mode; 0 or -1 with errno set. */
 int cf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* path joined: a + "/" + b, malloc'd. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
+
 /* What reading one packet gave. */
 enum {
 	PKT_ERROR = -1, /* malformed, truncated, or a failed read (err says which) */
@@ -62,17 +64,8 @@ static ssize_t read_full(int fd, void *buf, size_t n)
 
 static int write_all(conn *c, const void *buf, size_t n)
 {
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t w = write(c->out, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail(c, "cannot write to git: %s", strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (cf_write_all(c->out, buf, n) < 0)
+		return fail(c, "cannot write to git: %s", strerror(errno));
 	return 0;
 }
 

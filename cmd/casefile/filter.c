@@ -141,21 +141,6 @@ static int open_protect(cf_protect **out, const char *cmd)
 	return rc;
 }
 
-static int write_fd_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- filter-process ---- */
 
 typedef struct filter_ctx {
@@ -285,7 +270,7 @@ static int run_one(const char *cmd, protect_fn fn, cf_protect *p, const char *pa
 	if (fn(&out, &out_len, p, path, data, len, &diags) < 0) {
 		cli_print_diags(stderr, &diags);
 		rc = CF_EXIT_KEY;
-	} else if (write_fd_all(STDOUT_FILENO, out, out_len) < 0) {
+	} else if (cf_write_all(STDOUT_FILENO, out, out_len) < 0) {
 		fprintf(stderr, "casefile: %s: cannot write the output: %s\n", cmd,
 			strerror(errno));
 		rc = CF_EXIT_USAGE;
