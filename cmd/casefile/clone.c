@@ -118,6 +118,18 @@ int cli_git_paths(const char *dir, const char *const *args, const cf_strlist *pa
 	return rc;
 }
 
+/* The repository's access list and the clone's keys: 0, or the exit code with the
+ * diagnostics printed (CF_EXIT_USAGE for the access list, CF_EXIT_KEY for the keys). */
+int cli_load_access_keys(cf_access *a, cf_keyring **ring, const char *root, const char *git_dir,
+			 cf_diags *diags)
+{
+	if (cf_access_load(a, root, diags) != 0)
+		return cli_key_diags(diags, CF_EXIT_USAGE);
+	if (cf_keystore_load(ring, git_dir, diags) != 0)
+		return cli_key_diags(diags, CF_EXIT_KEY);
+	return 0;
+}
+
 /* cli_git with the arguments listed, ended by NULL. */
 int cli_gitv(cf_buf *out, const char *dir, int quiet, ...)
 {

@@ -16,6 +16,8 @@ int cli_gitv(cf_buf *out, const char *dir, int quiet, ...) __attribute__((sentin
 int cli_key_error(const char *cmd, int rc, const char *rule, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 int cli_key_diags(const cf_diags *d, int rc);
+int cli_load_access_keys(cf_access *a, cf_keyring **ring, const char *root, const char *git_dir,
+			 cf_diags *diags);
 int cli_open_clone(char **root, char **git_dir, const char *cmd);
 int cli_passphrase(char **pass, size_t *len, const char *file, const char *prompt, int confirm,
 		   const char *cmd);

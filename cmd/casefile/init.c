@@ -668,14 +668,8 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 	if ((rc = step_config(&r, root, partnership, example_dir)) ||
 	    (rc = step_attributes(&r, root)))
 		goto out;
-	if (cf_access_load(&a, root, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+	if ((rc = cli_load_access_keys(&a, &ring, root, git_dir, &diags)))
 		goto out;
-	}
-	if (cf_keystore_load(&ring, git_dir, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		goto out;
-	}
 	if ((rc = step_key(&r, root, git_dir, &a, ring)) ||
 	    (rc = step_member(&r, root, &a, ring, member)) ||
 	    (rc = step_git_config(&r, root, exe)) || (rc = step_hooks(&r, root, exe)) ||

@@ -360,14 +360,8 @@ static int member_add(int argc, char **argv)
 		rc = cli_key_error(cmd, CF_EXIT_USAGE, NULL, NULL, "out of memory");
 		goto out;
 	}
-	if (cf_access_load(&a, root, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+	if ((rc = cli_load_access_keys(&a, &ring, root, git_dir, &diags)))
 		goto out;
-	}
-	if (cf_keystore_load(&ring, git_dir, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		goto out;
-	}
 	/* The name and the key must not already mean someone else. */
 	if (cf_is_file(pub_path)) {
 		unsigned char have[CF_PUBKEY_BYTES];
@@ -774,14 +768,8 @@ static int member_remove(int argc, char **argv)
 		rc = cli_key_error(cmd, CF_EXIT_USAGE, NULL, NULL, "out of memory");
 		goto out;
 	}
-	if (cf_access_load(&a, root, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+	if ((rc = cli_load_access_keys(&a, &ring, root, git_dir, &diags)))
 		goto out;
-	}
-	if (cf_keystore_load(&ring, git_dir, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		goto out;
-	}
 	if (cli_list_names(&dirs, keys_dir, "") < 0) {
 		rc =
 		    cli_key_error(cmd, CF_EXIT_USAGE, NULL, NULL, "cannot read %s/", CF_SEALED_DIR);
