@@ -496,6 +496,18 @@ static void amend_last(walk *w)
 			     "commit --amend`, or `git rebase -i` for an earlier one)");
 }
 
+cf_diag *cf_guard_special(const char *path, int link, cf_diags *diags)
+{
+	cf_diag *d =
+	    cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
+			 link ? "a symbolic link: git stores its target as plain text, not "
+				"through casefile's filter"
+			      : "a submodule: its files are kept in another repository, "
+				"not encrypted through casefile's filter");
+	cf_diag_hint(diags, d, "case directories hold regular files only");
+	return d;
+}
+
 /* Judges the symbolic link or submodule at w->path: never ciphertext. */
 static int judge_special(walk *w, const git_oid *id, int link)
 {
@@ -505,16 +517,7 @@ static int judge_special(walk *w, const git_oid *id, int link)
 	const char *path = entry_path(w);
 	if (!path)
 		return -2;
-	cf_diag *d;
-	if (link)
-		d = cf_diags_add(w->diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
-				 "a symbolic link: git stores its target as plain text, not "
-				 "through casefile's filter");
-	else
-		d = cf_diags_add(w->diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
-				 "a submodule: its files are kept in another repository, not "
-				 "encrypted through casefile's filter");
-	cf_diag_hint(w->diags, d, "case directories hold regular files only");
+	cf_guard_special(path, link, w->diags);
 	amend_last(w);
 	if (w->diags->oom || set_put(&w->special, id, 1) < 0)
 		return -2;

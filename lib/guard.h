@@ -64,6 +64,11 @@
 int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyring *ring,
 		  cf_arena *scratch, cf_diags *diags);
 
+/* A symbolic link (link 1) or a submodule (0) at path under cases/: never ciphertext, so
+ * always crypt/plaintext (git keeps a link's target as it is, a submodule's files in another
+ * repository); the diagnostic added, or NULL when memory ran out. */
+cf_diag *cf_guard_special(const char *path, int link, cf_diags *diags);
+
 /* Opens the repository at path -- a working tree's top or a git directory, bare or not; no
  * search upwards -- or (path NULL) the one git's environment names, as a hook must: GIT_DIR
  * (else the current directory and up), the quarantine object directories git sets for

@@ -1170,15 +1170,7 @@ int cf_source_guard(cf_source *s, const cf_strlist *dirs, const cf_strlist *file
 		    !(files && cf_strlist_contains(files, en->path)))
 			continue; /* as HEAD has it: judged when it was committed */
 		if (en->mode == GIT_FILEMODE_LINK || en->mode == GIT_FILEMODE_COMMIT) {
-			cf_diag *d = cf_diags_add(
-			    diags, CF_SEV_ERROR, en->path, 0, 0, "crypt/plaintext",
-			    en->mode == GIT_FILEMODE_LINK
-				? "a symbolic link: git stores its target as plain text, not "
-				  "through "
-				  "casefile's filter"
-				: "a submodule: its files are kept in another repository, not "
-				  "encrypted through casefile's filter");
-			cf_diag_hint(diags, d, "case directories hold regular files only");
+			cf_guard_special(en->path, en->mode == GIT_FILEMODE_LINK, diags);
 			continue;
 		}
 		git_odb_object *obj = NULL;
