@@ -768,6 +768,42 @@ static int backend_read(void **data, size_t *len, git_object_t *type, git_odb_ba
 	return 1;
 }
 
+/* An object's bytes as the odb's backends gave them (backend set), or git_odb_read (obj set). */
+typedef struct raw_object {
+	const void *data;
+	size_t len;
+	git_object_t type;
+	git_odb_backend *backend;
+	git_odb_object *obj;
+} raw_object;
+
+/* Reads object id from odb: from its backends, without a second hash (backend_read), else
+ * through git_odb_read, which looks again for packs written since.  0, or -1 with libgit2's
+ * error set.  raw_object_free it either way. */
+static int raw_object_read(raw_object *o, git_odb *odb, const git_oid *id)
+{
+	memset(o, 0, sizeof(*o));
+	void *data = NULL;
+	if (backend_read(&data, &o->len, &o->type, &o->backend, odb, id) == 0) {
+		o->data = data;
+		return 0;
+	}
+	if (git_odb_read(&o->obj, odb, id) < 0)
+		return -1;
+	o->data = git_odb_object_data(o->obj);
+	o->len = git_odb_object_size(o->obj);
+	o->type = git_odb_object_type(o->obj);
+	return 0;
+}
+
+static void raw_object_free(raw_object *o)
+{
+	if (o->backend)
+		git_odb_backend_data_free(o->backend, (void *)o->data);
+	git_odb_object_free(o->obj);
+	memset(o, 0, sizeof(*o));
+}
+
 /* Copies a blob of the index or the commit into the arena, NUL-terminated. */
 static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *arena, char **data,
 			 size_t *len, cf_diags *diags)
@@ -781,47 +817,32 @@ static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *a
 	git_odb *odb = thread_odb(s);
 	if (!odb)
 		pthread_mutex_lock(&s->lock);
-	git_odb *from_odb = odb ? odb : s->odb;
-	git_odb_object *obj = NULL;
-	git_odb_backend *backend = NULL;
-	void *raw = NULL;
-	size_t raw_len = 0;
-	git_object_t type = GIT_OBJECT_INVALID;
+	raw_object o;
 	int rc = 0;
-	if (backend_read(&raw, &raw_len, &type, &backend, from_odb, &en->oid) != 0) {
-		/* Not found as the odb stood: git_odb_read looks again (a pack written since). */
-		if (git_odb_read(&obj, from_odb, &en->oid) == 0) {
-			raw = (void *)git_odb_object_data(obj);
-			raw_len = git_odb_object_size(obj);
-			type = git_odb_object_type(obj);
-		}
-	}
-	if (!raw && !obj) {
+	if (raw_object_read(&o, odb ? odb : s->odb, &en->oid) < 0) {
 		const git_error *e = git_error_last();
 		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read",
 			     "cannot read from the %s: %s", s->name,
 			     e && e->message ? e->message : "unknown error");
 		rc = -1;
-	} else if (type != GIT_OBJECT_BLOB) {
+	} else if (o.type != GIT_OBJECT_BLOB) {
 		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "source/read",
 			     "cannot read from the %s: object %s is not a file", s->name,
 			     git_oid_tostr_s(&en->oid));
 		rc = -1;
-	} else if (raw_len > cap) {
-		*len = raw_len;
+	} else if (o.len > cap) {
+		*len = o.len;
 		rc = -2;
 	} else {
-		*len = raw_len;
+		*len = o.len;
 		*data = cf_arena_alloc(arena, *len + 1);
 		if (*data)
-			memcpy(*data, raw, *len);
+			memcpy(*data, o.data, *len);
 		else
 			rc = -1;
 		((entry *)en)->read = 1;
 	}
-	if (backend)
-		git_odb_backend_data_free(backend, raw);
-	git_odb_object_free(obj);
+	raw_object_free(&o);
 	if (!odb)
 		pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -1173,16 +1194,14 @@ int cf_source_guard(cf_source *s, const cf_strlist *dirs, const cf_strlist *file
 			cf_guard_special(en->path, en->mode == GIT_FILEMODE_LINK, diags);
 			continue;
 		}
-		git_odb_object *obj = NULL;
-		if (git_odb_read(&obj, s->odb, &en->oid) < 0) {
+		raw_object o;
+		if (raw_object_read(&o, s->odb, &en->oid) < 0) {
 			git_failed(diags, en->path);
 			rc = -1;
-			break;
-		}
-		if (cf_guard_blob(en->path, git_odb_object_data(obj), git_odb_object_size(obj),
-				  s->ring, scratch, diags) == -2)
+		} else if (cf_guard_blob(en->path, o.data, o.len, s->ring, scratch, diags) == -2) {
 			rc = -1;
-		git_odb_object_free(obj);
+		}
+		raw_object_free(&o);
 	}
 	cf_arena_free(scratch);
 	return rc;
