@@ -63,7 +63,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/tap.h $(BUILD)/libcasefile.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libcasefile.a $(LDFLAGS) $(LDLIBS)
 
 check: deps $(BUILD)/casefile $(UNIT_BIN)
-	CASEFILE=$(CURDIR)/$(BUILD)/casefile CF_SRCDIR=$(CURDIR) prove $(PROVE_FLAGS) $(UNIT_BIN) tests/cli/*.t
+	CASEFILE=$(CURDIR)/$(BUILD)/casefile CF_SRCDIR=$(CURDIR) perl tools/prove-strict $(PROVE_FLAGS) $(UNIT_BIN) tests/cli/*.t
 
 demo: deps $(BUILD)/casefile
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)/casefile

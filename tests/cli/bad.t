@@ -6,6 +6,7 @@
 # each input goes, and which entries are known bugs (reported as TODO until fixed).
 
 . "$(dirname "$0")/lib.sh"
+need check
 CASEFILE_TODAY=2026-01-12 # deadlines must not depend on the day the tests run
 export CASEFILE_TODAY
 BAD=$CF_SRCDIR/tests/data/bad

@@ -2,6 +2,7 @@
 # casefile holidays and casefile workdays, run outside any case repository so that the
 # installed (or source) England and Wales calendar is the one in use.
 . "$(dirname "$0")/lib.sh"
+need holidays workdays
 cd "$tmp" || exit 1
 
 echo "1..20"

@@ -4,6 +4,7 @@
 # tests/data/repo; every test works on a copy of it in a temporary directory.
 
 . "$(dirname "$0")/lib.sh"
+need check
 CASEFILE_TODAY=2026-01-12 # deadlines must not depend on the day the tests run
 export CASEFILE_TODAY
 REPO=$CF_SRCDIR/tests/data/repo

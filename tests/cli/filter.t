@@ -13,16 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
 
-if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then
-	echo "1..0 # SKIP no casefile binary at $CASEFILE or no example repository at $EXAMPLE"
-	exit 0
-fi
-for tool in git python3 od; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tool python3 od
 need filter-process
 
 # git as nobody in particular: no system or user configuration but the test's own.

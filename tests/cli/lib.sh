@@ -5,8 +5,11 @@
 #   ok DESC, nok DESC        one test line
 #   check STATUS DESC        ok when STATUS is 0; returns STATUS
 #   show FILE                FILE as TAP comments
-#   need CMD...              skips the whole file unless casefile has every CMD (and git is
-#                            installed)
+#   need CMD...              bails out (a failure, never a skip) unless the program exists,
+#                            the example repository is there, git is installed and every
+#                            `casefile CMD --help` succeeds
+#   need_tool TOOL...        bails out unless every TOOL is installed
+#   bail WHY                 "Bail out! WHY" and exit 1: prove counts the file as failed
 #   sandbox                  a private HOME, git configuration and member identity, so no
 #                            test reads or changes the user's
 #   run ARGS...              casefile ARGS: its stdout in $out, its stderr in $err, its status
@@ -78,17 +81,24 @@ no_object_holds() {
 	return 0
 }
 
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
 need() {
+	[ -x "$CASEFILE" ] || bail "no casefile binary at $CASEFILE (run make)"
+	[ -d "$CF_SRCDIR/example-repo/cases" ] || bail "no example repository at $CF_SRCDIR/example-repo"
+	command -v git >/dev/null 2>&1 || bail "git is not installed (make deps installs it)"
 	for c in "$@"; do
-		if ! "$CASEFILE" "$c" --help >/dev/null 2>&1; then
-			echo "1..0 # SKIP casefile $c is not available in this build"
-			exit 0
-		fi
+		"$CASEFILE" "$c" --help >/dev/null 2>&1 || bail "casefile $c --help fails: the command is missing or broken"
 	done
-	if ! command -v git >/dev/null 2>&1; then
-		echo "1..0 # SKIP git is not installed"
-		exit 0
-	fi
+}
+
+need_tool() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || bail "$t is not installed (make deps installs it)"
+	done
 }
 
 sandbox() {

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
 
-if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ] || ! command -v git >/dev/null; then
-	echo "1..0 # SKIP no casefile binary at $CASEFILE, no example repository, or no git"
-	exit 0
-fi
+need init
 
 sandbox
 # The test's own member identity (alice's, made below), and $USER, the member name init takes

@@ -9,10 +9,7 @@ CASEFILE_TODAY=2026-11-24 # a Tuesday; deadlines must not depend on the day the 
 export CASEFILE_TODAY
 EXAMPLE=$CF_SRCDIR/example-repo
 
-if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/.casefile" ]; then
-	echo "1..0 # SKIP no casefile binary at $CASEFILE or no example repository at $EXAMPLE"
-	exit 0
-fi
+need new
 
 echo "1..35"
 

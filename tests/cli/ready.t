@@ -10,14 +10,7 @@ CASEFILE_TODAY=2026-11-24 # working days to publication must not depend on the d
 export CASEFILE_TODAY
 EXAMPLE=$CF_SRCDIR/example-repo
 
-if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then
-	echo "Bail out! no casefile binary at $CASEFILE, or no example repository"
-	exit 1
-fi
-if ! "$CASEFILE" ready --help >/dev/null 2>&1; then
-	echo "1..0 # SKIP this casefile has no 'ready' command yet (cmd/casefile/main.c)"
-	exit 0
-fi
+need ready explain
 
 has_line() { grep -Fqx -- "$1" "$out"; }
 
@@ -215,24 +208,13 @@ fails "publication/drafting" 9 \
 	"cases/2025-006/report.md:42:1: error[publication/drafting]: drafting mark 'FIXME' left in the report"
 
 # ---- waivers apply as in check; publication/identifier is never waived --------------------------
-# skip DESC WHY: a test that cannot run yet.
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-registered=0
-"$CASEFILE" explain publication/drafting >/dev/null 2>&1 && registered=1
 fresh waived
 edit report.md "## Good practice\n\n" "## Good practice\n\nTODO: check with the midwife.\n"
 edit case.yaml "themes:" "waivers:\n  - rule: publication/drafting\n    reason: the note is removed at typesetting\n    agreed: Case Review Group, 2026-01-08\nthemes:"
-if [ $registered = 1 ]; then
-	run -C "$repo" ready 2025-006
-	[ "$rc" = 0 ] && has_line "✓ 9. neither the genogram nor drafting marks in the report (waived)" &&
-		has_line "  cases/2025-006/report.md:42:1: waived[publication/drafting]: drafting mark 'TODO' left in the report"
-	check_run $? "a waived rule: the item holds, its line says waived"
-else
-	skip "a waived rule: the item holds" "the publication rules are not in lib/rules.c yet"
-fi
+run -C "$repo" ready 2025-006
+[ "$rc" = 0 ] && has_line "✓ 9. neither the genogram nor drafting marks in the report (waived)" &&
+	has_line "  cases/2025-006/report.md:42:1: waived[publication/drafting]: drafting mark 'TODO' left in the report"
+check_run $? "a waived rule: the item holds, its line says waived"
 fresh forbidden
 edit report.md "with Father." "with Jordan Dobbs."
 edit case.yaml "themes:" "waivers:\n  - rule: publication/identifier\n    reason: the family agreed\n    agreed: Case Review Group, 2026-01-08\nthemes:"

@@ -6,6 +6,7 @@
 # those fields to them (so that each problem is reported once, with the rule's message).
 
 . "$(dirname "$0")/lib.sh"
+need check explain
 EXAMPLE=$CF_SRCDIR/example-repo
 
 if [ ! -x "$CASEFILE" ] || [ ! -d "$EXAMPLE/cases" ]; then

@@ -7,21 +7,10 @@
 REPO=$CF_SRCDIR/example-repo
 AS_OF=2026-11-24 # deadlines must not depend on the day the tests run
 
-if [ ! -x "$CASEFILE" ] || [ ! -d "$REPO/cases" ]; then
-	echo "1..0 # SKIP no casefile binary at $CASEFILE or no example repository at $REPO"
-	exit 0
-fi
-if ! "$CASEFILE" status --help >/dev/null 2>&1; then
-	echo "1..0 # SKIP this casefile has no status command yet"
-	exit 0
-fi
+need status
+need_tool python3 xmllint
 
 echo "1..15"
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
 
 status() {
 	"$CASEFILE" -C "$REPO" status --as-of "$AS_OF" "$@"
@@ -40,19 +29,14 @@ check $? "the page starts with <!DOCTYPE html>" || head -n 20 "$page" | sed 's/^
 # unknown ("Tag svg invalid"); those are expected, anything else (a tag left open, a stray
 # '&', a bad attribute) is not.
 known='header|main|footer|section|svg|g|line|circle|polygon|text|title'
-if command -v xmllint >/dev/null 2>&1; then
-	xmllint --html --noout "$page" >"$tmp/html-lint" 2>&1
-	grep -E 'parser (error|warning)' "$tmp/html-lint" |
-		grep -Ev ": Tag ($known) invalid\$" >"$tmp/html-real"
-	[ ! -s "$tmp/html-real" ]
-	check $? "xmllint --html: nothing but HTML5/SVG tags libxml2 does not know" || show "$tmp/html-real"
-	xmllint --noout "$page" >"$tmp/xml-lint" 2>&1
-	[ ! -s "$tmp/xml-lint" ]
-	check $? "xmllint (as XML): well-formed, silent" || show "$tmp/xml-lint"
-else
-	skip "no xmllint"
-	skip "no xmllint"
-fi
+xmllint --html --noout "$page" >"$tmp/html-lint" 2>&1
+grep -E 'parser (error|warning)' "$tmp/html-lint" |
+	grep -Ev ": Tag ($known) invalid\$" >"$tmp/html-real"
+[ ! -s "$tmp/html-real" ]
+check $? "xmllint --html: nothing but HTML5/SVG tags libxml2 does not know" || show "$tmp/html-real"
+xmllint --noout "$page" >"$tmp/xml-lint" 2>&1
+[ ! -s "$tmp/xml-lint" ]
+check $? "xmllint (as XML): well-formed, silent" || show "$tmp/xml-lint"
 
 # Every case directory, open or closed by its stage.
 : >"$tmp/missing"
