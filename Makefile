@@ -27,10 +27,12 @@ LDLIBS += $(PKG_LIBS) -lm -pthread
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/rules/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/casefile/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all deps check test demo bench install clean format lint help
 
@@ -62,8 +64,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/tap.h $(BUILD)/libcasefile.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libcasefile.a $(LDFLAGS) $(LDLIBS)
 
-check: deps $(BUILD)/casefile $(UNIT_BIN)
-	CASEFILE=$(CURDIR)/$(BUILD)/casefile CF_SRCDIR=$(CURDIR) perl tools/prove-strict $(PROVE_FLAGS) $(UNIT_BIN) tests/cli/*.t
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libcasefile.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libcasefile.a $(LDFLAGS) $(LDLIBS)
+
+check: deps $(BUILD)/casefile $(UNIT_BIN) $(TOOL_BIN)
+	CASEFILE=$(CURDIR)/$(BUILD)/casefile CF_SRCDIR=$(CURDIR) CF_TOOLS=$(CURDIR)/$(BUILD)/tests/tools perl tools/prove-strict $(PROVE_FLAGS) $(UNIT_BIN) tests/cli/*.t
 
 demo: deps $(BUILD)/casefile
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)/casefile

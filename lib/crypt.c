@@ -8,19 +8,24 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs.h"
 
 /* Derivation parameters; changing any of them changes every key id and blob, so they are part of
- * format version 1. */
+ * the formats. */
 #define SUB_AEAD 1
 #define SUB_NONCE 2
 #define SUB_KEYID 3
+#define SUB_COMMIT 4
 #define CTX_AEAD "cfaead01"
 #define CTX_NONCE "cfnonce1"
 #define CTX_KEYID "cfkeyid1"
+#define CTX_COMMIT "cfkeycm1"
+/* Version 2 nonces hash this first, so that no version 2 nonce input is a version 1 one. */
+#define NONCE2_DOMAIN "casefile-blob-2"
 
 /* Layout of cf_key.mem. */
 #define MEM_SECRET 0
@@ -31,6 +36,8 @@
 #define OFF_VERSION 8
 #define OFF_KEYID 9
 #define OFF_NONCE 17
+#define OFF_CASE_LEN 41
+#define OFF_CASE 42
 
 #define KEYFILE_HEAD "casefile-key 1"
 #define EXPORT_HEAD "casefile-key-export 1"
@@ -43,6 +50,7 @@
 struct cf_key {
 	unsigned char *mem; /* sodium_malloc, read-only once filled */
 	unsigned char id[CF_KEYID_BYTES];
+	unsigned char commitment[CF_KEY_COMMIT_BYTES];
 };
 
 struct cf_keyring {
@@ -73,7 +81,9 @@ static int key_make(cf_key **out, const unsigned char *secret)
 	const unsigned char *master = k->mem + MEM_SECRET;
 	if (crypto_kdf_derive_from_key(k->mem + MEM_AEAD, 32, SUB_AEAD, CTX_AEAD, master) != 0 ||
 	    crypto_kdf_derive_from_key(k->mem + MEM_NONCE, 32, SUB_NONCE, CTX_NONCE, master) != 0 ||
-	    crypto_kdf_derive_from_key(idfull, sizeof(idfull), SUB_KEYID, CTX_KEYID, master) != 0) {
+	    crypto_kdf_derive_from_key(idfull, sizeof(idfull), SUB_KEYID, CTX_KEYID, master) != 0 ||
+	    crypto_kdf_derive_from_key(k->commitment, sizeof(k->commitment), SUB_COMMIT, CTX_COMMIT,
+				       master) != 0) {
 		sodium_free(k->mem);
 		free(k);
 		return CF_CRYPT_ERROR;
@@ -111,6 +121,11 @@ const unsigned char *cf_key_id(const cf_key *k)
 const unsigned char *cf_key_secret(const cf_key *k)
 {
 	return k->mem + MEM_SECRET;
+}
+
+const unsigned char *cf_key_commitment(const cf_key *k)
+{
+	return k->commitment;
 }
 
 void cf_keyid_hex(char out[CF_KEYID_HEX_BYTES], const unsigned char id[CF_KEYID_BYTES])
@@ -427,6 +442,16 @@ out:
 
 /* ---- passphrase export ---- */
 
+int cf_passphrase_acceptable(const char *passphrase, size_t passlen)
+{
+	size_t chars = 0;
+	if (!passphrase)
+		return 0;
+	for (size_t i = 0; i < passlen; i++)
+		chars += ((unsigned char)passphrase[i] & 0xc0) != 0x80; /* not a continuation */
+	return chars >= CF_PASSPHRASE_MIN;
+}
+
 static void put_b64(cf_buf *out, const unsigned char *bin, size_t n)
 {
 	char b64[sodium_base64_ENCODED_LEN(BOX_BYTES, B64)];
@@ -443,10 +468,10 @@ int cf_key_export_passphrase(cf_buf *out, const cf_key *k, const char *passphras
 	unsigned char salt[crypto_pwhash_SALTBYTES];
 	unsigned char boxkey[crypto_secretbox_KEYBYTES];
 	unsigned char box[BOX_BYTES];
-	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	unsigned long long ops = CF_PWHASH_OPSLIMIT;
+	size_t mem = CF_PWHASH_MEMLIMIT;
 
-	if (passlen == 0)
+	if (!cf_passphrase_acceptable(passphrase, passlen))
 		return CF_CRYPT_EPASSPHRASE;
 	randombytes_buf(salt, sizeof(salt));
 	if (crypto_pwhash(boxkey, sizeof(boxkey), passphrase, passlen, salt, ops, mem,
@@ -637,27 +662,114 @@ void cf_keyring_free(cf_keyring *ring)
 
 /* ---- blobs ---- */
 
-static int nonce_of(unsigned char nonce[CF_CRYPT_NONCE_BYTES], const cf_key *k, const void *plain,
+const char *cf_crypt_case_of_path(const char *path, size_t *n)
+{
+	static const char dir[] = "cases/";
+	*n = 0;
+	if (!path || strncasecmp(path, dir, sizeof(dir) - 1) != 0)
+		return NULL;
+	const char *id = path + sizeof(dir) - 1;
+	size_t len = strcspn(id, "/");
+	if (len == 0 || len > CF_CRYPT_CASE_MAX)
+		return NULL;
+	*n = len;
+	return id;
+}
+
+static size_t padded_len(size_t len)
+{
+	size_t n = CF_CRYPT_LEN_BYTES + len;
+	return (n + CF_CRYPT_PAD_BYTES - 1) / CF_CRYPT_PAD_BYTES * CF_CRYPT_PAD_BYTES;
+}
+
+static int nonce_v1(unsigned char nonce[CF_CRYPT_NONCE_BYTES], const cf_key *k, const void *plain,
 		    size_t len)
 {
 	return crypto_generichash(nonce, CF_CRYPT_NONCE_BYTES, len ? plain : (const void *)"", len,
 				  k->mem + MEM_NONCE, 32);
 }
 
-int cf_crypt_encrypt(cf_buf *out, const cf_key *k, const void *plain, size_t len)
+/* BLAKE2b over the domain, the case id with its length, and the plaintext. */
+static int nonce_v2(unsigned char nonce[CF_CRYPT_NONCE_BYTES], const cf_key *k, const char *case_id,
+		    size_t case_len, const void *plain, size_t len)
 {
-	if (len > CF_CRYPT_MAX_PLAIN)
+	crypto_generichash_state st;
+	unsigned char l = (unsigned char)case_len;
+	int rc = crypto_generichash_init(&st, k->mem + MEM_NONCE, 32, CF_CRYPT_NONCE_BYTES) != 0 ||
+		 crypto_generichash_update(&st, (const unsigned char *)NONCE2_DOMAIN,
+					   sizeof(NONCE2_DOMAIN)) != 0 ||
+		 crypto_generichash_update(&st, &l, 1) != 0 ||
+		 crypto_generichash_update(&st, (const unsigned char *)case_id, case_len) != 0 ||
+		 (len && crypto_generichash_update(&st, plain, len) != 0) ||
+		 crypto_generichash_final(&st, nonce, CF_CRYPT_NONCE_BYTES) != 0;
+	sodium_memzero(&st, sizeof(st));
+	return rc ? -1 : 0;
+}
+
+int cf_crypt_encrypt(cf_buf *out, const cf_key *k, const char *path, const void *plain, size_t len,
+		     cf_arena *scratch)
+{
+	size_t case_len;
+	const char *case_id = cf_crypt_case_of_path(path, &case_len);
+	if (!case_id || len > CF_CRYPT_MAX_PLAIN)
 		return CF_CRYPT_EFORMAT;
 	if (!plain && len)
 		return CF_CRYPT_ERROR;
-	size_t total = CF_CRYPT_OVERHEAD + len;
-	if (cf_buf_grow(out, total) < 0)
+	size_t head = OFF_CASE + case_len;
+	size_t inner = padded_len(len);
+	size_t total = head + inner + CF_CRYPT_TAG_BYTES;
+	unsigned char *pad = scratch ? cf_arena_alloc(scratch, inner) : sodium_malloc(inner);
+	if (!pad || cf_buf_grow(out, total) < 0) {
+		if (pad && !scratch)
+			sodium_free(pad);
 		return CF_CRYPT_ERROR;
+	}
+	/* The padded plaintext, in secure memory: its length, the text, zeros. */
+	pad[0] = (unsigned char)(len >> 24);
+	pad[1] = (unsigned char)(len >> 16);
+	pad[2] = (unsigned char)(len >> 8);
+	pad[3] = (unsigned char)len;
+	if (len)
+		memcpy(pad + CF_CRYPT_LEN_BYTES, plain, len);
+	memset(pad + CF_CRYPT_LEN_BYTES + len, 0, inner - CF_CRYPT_LEN_BYTES - len);
+
 	unsigned char *h = (unsigned char *)out->ptr + out->len;
 	memcpy(h, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES);
 	h[OFF_VERSION] = CF_CRYPT_VERSION;
 	memcpy(h + OFF_KEYID, k->id, CF_KEYID_BYTES);
-	if (nonce_of(h + OFF_NONCE, k, plain, len) != 0)
+	h[OFF_CASE_LEN] = (unsigned char)case_len;
+	memcpy(h + OFF_CASE, case_id, case_len);
+	unsigned long long clen = 0;
+	int rc = CF_CRYPT_ERROR;
+	if (nonce_v2(h + OFF_NONCE, k, case_id, case_len, plain, len) == 0 &&
+	    crypto_aead_xchacha20poly1305_ietf_encrypt(h + head, &clen, pad, inner, h, head, NULL,
+						       h + OFF_NONCE, k->mem + MEM_AEAD) == 0 &&
+	    clen == inner + CF_CRYPT_TAG_BYTES) {
+		out->len += total;
+		out->ptr[out->len] = '\0';
+		rc = 0;
+	}
+	if (scratch)
+		sodium_memzero(pad, inner);
+	else
+		sodium_free(pad);
+	return rc;
+}
+
+int cf_crypt_encrypt_v1(cf_buf *out, const cf_key *k, const void *plain, size_t len)
+{
+	if (len > CF_CRYPT_MAX_BLOB - CF_CRYPT_V1_OVERHEAD)
+		return CF_CRYPT_EFORMAT;
+	if (!plain && len)
+		return CF_CRYPT_ERROR;
+	size_t total = CF_CRYPT_V1_OVERHEAD + len;
+	if (cf_buf_grow(out, total) < 0)
+		return CF_CRYPT_ERROR;
+	unsigned char *h = (unsigned char *)out->ptr + out->len;
+	memcpy(h, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES);
+	h[OFF_VERSION] = CF_CRYPT_VERSION_V1;
+	memcpy(h + OFF_KEYID, k->id, CF_KEYID_BYTES);
+	if (nonce_v1(h + OFF_NONCE, k, plain, len) != 0)
 		return CF_CRYPT_ERROR;
 	unsigned long long clen = 0;
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -675,11 +787,29 @@ static int has_magic(const unsigned char *b, size_t len)
 	return len >= CF_CRYPT_MAGIC_BYTES && memcmp(b, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) == 0;
 }
 
+/* The version of a well-formed blob, or 0. */
+static int blob_version(const unsigned char *b, size_t len)
+{
+	if (!b || !has_magic(b, len) || len <= OFF_VERSION)
+		return 0;
+	if (b[OFF_VERSION] == CF_CRYPT_VERSION_V1)
+		return len >= CF_CRYPT_V1_OVERHEAD ? CF_CRYPT_VERSION_V1 : 0;
+	if (b[OFF_VERSION] != CF_CRYPT_VERSION || len < CF_CRYPT_V2_MIN || b[OFF_CASE_LEN] == 0)
+		return 0;
+	size_t head = OFF_CASE + (size_t)b[OFF_CASE_LEN];
+	if (len < head + CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES)
+		return 0;
+	return (len - head - CF_CRYPT_TAG_BYTES) % CF_CRYPT_PAD_BYTES == 0 ? CF_CRYPT_VERSION : 0;
+}
+
 int cf_crypt_is_blob(const void *data, size_t len)
 {
-	const unsigned char *b = data;
-	return b && len >= CF_CRYPT_OVERHEAD && has_magic(b, len) &&
-	       b[OFF_VERSION] == CF_CRYPT_VERSION;
+	return blob_version(data, len) != 0;
+}
+
+int cf_crypt_blob_version(const void *data, size_t len)
+{
+	return blob_version(data, len);
 }
 
 int cf_crypt_blob_keyid(unsigned char id[CF_KEYID_BYTES], const void *data, size_t len)
@@ -690,11 +820,102 @@ int cf_crypt_blob_keyid(unsigned char id[CF_KEYID_BYTES], const void *data, size
 	return 0;
 }
 
+int cf_crypt_blob_case(const char **case_id, size_t *n, const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	*case_id = NULL;
+	*n = 0;
+	if (blob_version(b, len) != CF_CRYPT_VERSION)
+		return -1;
+	*case_id = (const char *)b + OFF_CASE;
+	*n = b[OFF_CASE_LEN];
+	return 0;
+}
+
+size_t cf_crypt_blob_header_len(const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	switch (blob_version(b, len)) {
+	case CF_CRYPT_VERSION_V1:
+		return CF_CRYPT_HEADER_BYTES;
+	case CF_CRYPT_VERSION:
+		return OFF_CASE + (size_t)b[OFF_CASE_LEN];
+	default:
+		return 0;
+	}
+}
+
 static void tampered(cf_diags *diags, const char *path, const char *msg)
 {
 	cf_diag *d = cf_keytext_diag(diags, path, 0, "crypt/tampered", msg);
 	cf_diag_hint(diags, d,
 		     "do not use this copy; restore the file from a commit or remote you trust");
+}
+
+/* Why a blob with the magic is not one this build reads: -1 after the diagnostic. */
+static int format_error(const unsigned char *b, size_t len, const char *path, cf_diags *diags)
+{
+	if (len <= OFF_VERSION) {
+		cf_keytext_diag(diags, path, 0, "crypt/format", "the encrypted file is truncated");
+		return CF_CRYPT_EFORMAT;
+	}
+	unsigned v = b[OFF_VERSION];
+	if (v != CF_CRYPT_VERSION && v != CF_CRYPT_VERSION_V1) {
+		if (diags) {
+			cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0,
+						  "crypt/format",
+						  "unsupported encryption format version %u (this "
+						  "casefile reads versions 1 and %d)",
+						  v, CF_CRYPT_VERSION);
+			cf_diag_hint(diags, d, "upgrade casefile");
+		}
+		return CF_CRYPT_EFORMAT;
+	}
+	if (len > CF_CRYPT_MAX_BLOB) {
+		if (diags)
+			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
+				     "the encrypted file is larger than casefile accepts (%zu MiB)",
+				     CF_CRYPT_MAX_BLOB >> 20);
+		return CF_CRYPT_EFORMAT;
+	}
+	if (diags)
+		cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
+			     "the encrypted file is truncated or malformed (%zu bytes; format "
+			     "version %u)",
+			     len, v);
+	return CF_CRYPT_EFORMAT;
+}
+
+/* A version 2 blob must have been made for the case of path (when path is one). */
+static int wrong_case(const unsigned char *b, const char *path, cf_diags *diags)
+{
+	size_t want_len;
+	const char *want = cf_crypt_case_of_path(path, &want_len);
+	size_t have_len = b[OFF_CASE_LEN];
+	if (!want || (want_len == have_len && memcmp(want, b + OFF_CASE, have_len) == 0))
+		return 0;
+	if (diags) {
+		cf_buf have = CF_BUF_INIT;
+		for (size_t i = 0; i < have_len; i++) {
+			unsigned char c = b[OFF_CASE + i];
+			if (c >= 0x20 && c < 0x7f && c != '\\')
+				cf_buf_putc(&have, (char)c);
+			else
+				cf_buf_printf(&have, "\\x%02x", c);
+		}
+		cf_diag *d = cf_diags_add(
+		    diags, CF_SEV_ERROR, path, 0, 0, "crypt/tampered",
+		    "the file was encrypted for case %s, not for case %.*s: it was copied or "
+		    "moved from another case; it was not decrypted",
+		    cf_buf_cstr(&have), (int)want_len, want);
+		cf_diag_hint(diags, d,
+			     "restore the file from a commit or remote you trust; a case that was "
+			     "renamed on purpose is encrypted again with `casefile rekey`");
+		if (cf_buf_oom(&have))
+			diags->oom = 1;
+		cf_buf_free(&have);
+	}
+	return 1;
 }
 
 int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_keyring *ring,
@@ -709,35 +930,9 @@ int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_
 				"the file is not encrypted (it has no casefile header)");
 		return CF_CRYPT_ENOTENCRYPTED;
 	}
-	if (len <= OFF_VERSION || b[OFF_VERSION] != CF_CRYPT_VERSION) {
-		if (len <= OFF_VERSION) {
-			cf_keytext_diag(diags, path, 0, "crypt/format",
-					"the encrypted file is truncated");
-		} else if (diags) {
-			cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0,
-						  "crypt/format",
-						  "unsupported encryption format version %u (this "
-						  "casefile reads version %d)",
-						  (unsigned)b[OFF_VERSION], CF_CRYPT_VERSION);
-			cf_diag_hint(diags, d, "upgrade casefile");
-		}
-		return CF_CRYPT_EFORMAT;
-	}
-	if (len < CF_CRYPT_OVERHEAD) {
-		if (diags)
-			cf_diags_add(
-			    diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
-			    "the encrypted file is truncated (%zu bytes, at least %d needed)", len,
-			    CF_CRYPT_OVERHEAD);
-		return CF_CRYPT_EFORMAT;
-	}
-	if (len > CF_CRYPT_MAX_BLOB) {
-		if (diags)
-			cf_diags_add(diags, CF_SEV_ERROR, path ? path : "", 0, 0, "crypt/format",
-				     "the encrypted file is larger than casefile accepts (%zu MiB)",
-				     CF_CRYPT_MAX_BLOB >> 20);
-		return CF_CRYPT_EFORMAT;
-	}
+	int version = len <= CF_CRYPT_MAX_BLOB ? blob_version(b, len) : 0;
+	if (!version)
+		return format_error(b, len, path, diags);
 	const cf_key *k = cf_keyring_find(ring, b + OFF_KEYID);
 	if (!k) {
 		char hex[CF_KEYID_HEX_BYTES];
@@ -752,17 +947,19 @@ int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_
 			     "`casefile unlock`");
 		return CF_CRYPT_ENOKEY;
 	}
+	if (version == CF_CRYPT_VERSION && wrong_case(b, path, diags))
+		return CF_CRYPT_ETAMPERED;
 
-	size_t mlen = len - CF_CRYPT_OVERHEAD;
+	size_t head = cf_crypt_blob_header_len(b, len);
+	size_t mlen = len - head - CF_CRYPT_TAG_BYTES;
 	unsigned char *m = cf_arena_alloc(arena, mlen + 1);
 	if (!m) {
 		cf_keytext_diag(diags, path, 0, "crypt/memory", "out of memory while decrypting");
 		return CF_CRYPT_ERROR;
 	}
 	unsigned long long got = 0;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		m, &got, NULL, b + CF_CRYPT_HEADER_BYTES, len - CF_CRYPT_HEADER_BYTES, b,
-		CF_CRYPT_HEADER_BYTES, b + OFF_NONCE, k->mem + MEM_AEAD) != 0 ||
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &got, NULL, b + head, len - head, b, head,
+						       b + OFF_NONCE, k->mem + MEM_AEAD) != 0 ||
 	    got != mlen) {
 		/* libsodium verifies before it decrypts, but do not rely on it. */
 		sodium_memzero(m, mlen);
@@ -770,20 +967,38 @@ int cf_crypt_decrypt(char **plain, size_t *plain_len, cf_arena *arena, const cf_
 			 "the encrypted file was changed or damaged; it was not decrypted");
 		return CF_CRYPT_ETAMPERED;
 	}
-	/* Only a key holder can make a tag verify, but casefile itself never makes a blob whose
-	 * nonce is not the hash of its content: such a blob was crafted. */
+	const unsigned char *text = m;
+	size_t text_len = mlen;
 	unsigned char nonce[CF_CRYPT_NONCE_BYTES];
-	if (nonce_of(nonce, k, m, mlen) != 0 ||
-	    sodium_memcmp(nonce, b + OFF_NONCE, CF_CRYPT_NONCE_BYTES) != 0) {
+	int crafted;
+	if (version == CF_CRYPT_VERSION) {
+		/* The padding casefile makes, exactly: a length that fits, zeros after it, no
+		 * more of them than a multiple of the pad needs. */
+		text_len = (size_t)m[0] << 24 | (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		text = m + CF_CRYPT_LEN_BYTES;
+		crafted = text_len > mlen - CF_CRYPT_LEN_BYTES || padded_len(text_len) != mlen;
+		for (size_t i = CF_CRYPT_LEN_BYTES + text_len; !crafted && i < mlen; i++)
+			crafted = m[i] != 0;
+		crafted = crafted || nonce_v2(nonce, k, (const char *)b + OFF_CASE, b[OFF_CASE_LEN],
+					      text, text_len) != 0;
+	} else {
+		crafted = nonce_v1(nonce, k, m, mlen) != 0;
+	}
+	/* Only a key holder can make a tag verify, but casefile itself never makes a blob whose
+	 * nonce is not the hash of its content, or other padding: such a blob was crafted. */
+	if (crafted || sodium_memcmp(nonce, b + OFF_NONCE, CF_CRYPT_NONCE_BYTES) != 0) {
 		sodium_memzero(m, mlen);
 		tampered(
 		    diags, path,
-		    "the encrypted file was not made by casefile (its nonce does not match its "
-		    "content); it was not decrypted");
+		    "the encrypted file was not made by casefile (its nonce or padding does not "
+		    "match its content); it was not decrypted");
 		return CF_CRYPT_ETAMPERED;
 	}
-	m[mlen] = '\0';
+	if (text != m)
+		memmove(m, text, text_len);
+	sodium_memzero(m + text_len, mlen - text_len);
+	m[text_len] = '\0';
 	*plain = (char *)m;
-	*plain_len = mlen;
+	*plain_len = text_len;
 	return 0;
 }

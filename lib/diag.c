@@ -172,7 +172,7 @@ const char *cf_severity_name(cf_severity sev)
 /* s for a terminal: a control character (C0, DEL, or C1 written in UTF-8) is shown as \xNN,
  * so that a file name or a value from a file cannot move the cursor, retitle the window or
  * split one diagnostic over lines.  Everything else is copied as it is. */
-static void put_shown(cf_buf *out, const char *s)
+void cf_diag_put_shown(cf_buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
@@ -193,7 +193,7 @@ static void put_shown(cf_buf *out, const char *s)
 
 void cf_diag_format_text(cf_buf *out, const cf_diag *x)
 {
-	put_shown(out, x->file);
+	cf_diag_put_shown(out, x->file);
 	if (x->line) {
 		cf_buf_printf(out, ":%u", x->line);
 		if (x->col)
@@ -201,11 +201,11 @@ void cf_diag_format_text(cf_buf *out, const cf_diag *x)
 	}
 	cf_buf_printf(out, ": %s[%s]: ", x->waived ? "waived" : cf_severity_name(x->severity),
 		      x->rule);
-	put_shown(out, x->message);
+	cf_diag_put_shown(out, x->message);
 	cf_buf_putc(out, '\n');
 	if (x->hint && *x->hint) {
 		cf_buf_puts(out, "  hint: ");
-		put_shown(out, x->hint);
+		cf_diag_put_shown(out, x->hint);
 		cf_buf_putc(out, '\n');
 	}
 }

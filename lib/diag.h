@@ -62,6 +62,8 @@ int cf_diags_has_rule(const cf_diags *d, const char *rule);
 int cf_diags_has_file_rule(const cf_diags *d, const char *file, const char *prefix);
 /* Appends one diagnostic in the text form of DESIGN.md §5 (with its hint line). */
 void cf_diag_format_text(cf_buf *out, const cf_diag *diag);
+/* Appends s as a diagnostic shows it: every control character (C0, DEL, C1) as \xNN. */
+void cf_diag_put_shown(cf_buf *out, const char *s);
 /* Appends {"file":...,"line":...,...} for one diagnostic. */
 void cf_diag_format_json(cf_buf *out, const cf_diag *diag);
 /* Appends "N errors, M warnings" in words ("1 error, no warnings"). */

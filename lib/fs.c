@@ -110,6 +110,42 @@ int cf_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int cf_overwrite_fd(int fd)
+{
+	static const char zeros[4096];
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	for (off_t left = st.st_size; left > 0;) {
+		size_t n = left > (off_t)sizeof(zeros) ? sizeof(zeros) : (size_t)left;
+		if (cf_write_all(fd, zeros, n) != 0)
+			return -1;
+		left -= (off_t)n;
+	}
+	return fsync(fd);
+}
+
+int cf_shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	int rc = cf_overwrite_fd(fd);
+	int e = errno;
+	close(fd);
+	if (rc != 0) {
+		errno = e;
+		return -1;
+	}
+	return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 int cf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *dirc = cf_strdup(path);

@@ -20,6 +20,13 @@ int cf_read_file_buf(cf_buf *out, const char *path, size_t max);
 int cf_write_all(int fd, const void *data, size_t len);
 /* Writes data to path atomically with the given mode; 0 or -1 with errno set. */
 int cf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Overwrites the whole of the open file fd with zeros and syncs it: what a key file gets
+ * before it is unlinked or replaced, so its secret is not left in freed blocks.  0 or -1
+ * with errno set. */
+int cf_overwrite_fd(int fd);
+/* Opens path (never following a link), overwrites it (cf_overwrite_fd) and unlinks it.  0
+ * (also when there was no file), or -1 with errno set. */
+int cf_shred(const char *path);
 /* path joined: a + "/" + b, malloc'd. */
 char *cf_path_join(const char *a, const char *b);
 int cf_is_dir(const char *path);

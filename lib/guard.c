@@ -126,7 +126,7 @@ static int plaintext(cf_diags *diags, const char *path, size_t len)
 				 "not encrypted: the file is empty, and casefile's filter makes "
 				 "even an empty file a %d-byte blob, so it was stored without the "
 				 "filter",
-				 CF_CRYPT_OVERHEAD);
+				 CF_CRYPT_V2_MIN);
 	else
 		d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
 				 "not encrypted: git holds this file as plaintext, not as "
@@ -158,19 +158,21 @@ int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyri
 		return too_large(diags, path, len);
 	if (!cf_crypt_is_blob(b, len)) {
 		cf_diag *d;
-		if (len > CF_CRYPT_MAGIC_BYTES && b[CF_CRYPT_MAGIC_BYTES] != CF_CRYPT_VERSION) {
+		unsigned v = len > CF_CRYPT_MAGIC_BYTES ? b[CF_CRYPT_MAGIC_BYTES] : 0;
+		if (len > CF_CRYPT_MAGIC_BYTES && v != CF_CRYPT_VERSION &&
+		    v != CF_CRYPT_VERSION_V1) {
 			d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/format",
 					 "encrypted in format version %u, which this casefile "
-					 "does not read (it reads version %d)",
-					 (unsigned)b[CF_CRYPT_MAGIC_BYTES], CF_CRYPT_VERSION);
+					 "does not read (it reads versions 1 and %d)",
+					 v, CF_CRYPT_VERSION);
 			cf_diag_hint(diags, d,
 				     "upgrade casefile; if nobody uses a newer one, the file was "
 				     "damaged: restore it from a commit or remote you trust");
 		} else {
 			d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/format",
-					 "truncated: a casefile header, but only %zu bytes where "
-					 "an encrypted file has at least %d",
-					 len, CF_CRYPT_OVERHEAD);
+					 "truncated or malformed: a casefile header, but %zu bytes "
+					 "that are not the shape of a format %u blob",
+					 len, v);
 			cf_diag_hint(diags, d,
 				     "restore the file from a commit or remote you trust");
 		}
@@ -190,22 +192,69 @@ int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyri
 	}
 
 	/* Without the key only the shape can be judged: ciphertext is indistinguishable from
-	 * random bytes, which hold a run of readable text this long with a probability below
-	 * 1e-24 per position (guard.h says why). */
-	size_t body = len - CF_CRYPT_HEADER_BYTES;
-	size_t at = text_run(b + CF_CRYPT_HEADER_BYTES, body);
+	 * random bytes, which hold neither a run of readable text this long (below 1e-24 per
+	 * position) nor a stretch whose bytes are distributed as text's are (guard.h says why). */
+	size_t head = cf_crypt_blob_header_len(b, len);
+	size_t body = len - head;
+	size_t at = text_run(b + head, body);
+	const char *how = "readable characters";
+	if (at == body) {
+		at = cf_guard_nonrandom(b + head, body);
+		how = "bytes distributed as text's or data's are, not as ciphertext's";
+	}
 	if (at == body)
 		return 0;
 	cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
-				  "holds readable text after its encryption header (%d readable "
-				  "characters from byte %zu): plaintext appended to or pasted into "
-				  "an encrypted file",
-				  CF_GUARD_TEXT_RUN, CF_CRYPT_HEADER_BYTES + at);
+				  "holds what is not ciphertext after its encryption header (%s "
+				  "from byte %zu): plaintext appended to or pasted into an "
+				  "encrypted file",
+				  how, head + at);
 	cf_diag_hint(diags, d,
 		     "an encrypted file cannot be edited without its key: restore it "
 		     "(`git restore --staged --worktree FILE`) and ask a member who holds the key "
 		     "to make the change");
 	return reported(diags);
+}
+
+static int printable(unsigned char c)
+{
+	return (c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Is one window of n bytes (n <= CF_GUARD_WINDOW) unlike random bytes?  Its printable
+ * count is above n*98/256 + sqrt(n * 64 ln 2 / 2) (Hoeffding: below 2^-64 for random
+ * bytes), or one byte value comes CF_GUARD_REPEAT times or more (Chernoff, see guard.h). */
+static int window_nonrandom(const unsigned char *w, size_t n)
+{
+	unsigned count[256] = {0};
+	size_t text = 0;
+	for (size_t i = 0; i < n; i++) {
+		text += printable(w[i]);
+		if (++count[w[i]] >= CF_GUARD_REPEAT)
+			return 1;
+	}
+	/* text > n*98/256 + t with t^2 = n * 64 ln 2 / 2 = n * 22.18; scaled by 256 (d) and
+	 * squared, in integers: d^2 * 100 > 256^2 * n * 2218. */
+	long long d = 256 * (long long)text - 98 * (long long)n;
+	return d > 0 && (unsigned long long)d * (unsigned long long)d * 100ull >
+			    65536ull * (unsigned long long)n * 2218ull;
+}
+
+size_t cf_guard_nonrandom(const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	if (len <= CF_GUARD_WINDOW)
+		return len && window_nonrandom(b, len) ? 0 : len;
+	/* Windows of CF_GUARD_WINDOW bytes every half window, and the last one flush with the
+	 * end: any stretch of 1.5 windows holds a whole one. */
+	for (size_t at = 0;; at += CF_GUARD_WINDOW / 2) {
+		if (at + CF_GUARD_WINDOW > len)
+			at = len - CF_GUARD_WINDOW;
+		if (window_nonrandom(b + at, CF_GUARD_WINDOW))
+			return at;
+		if (at + CF_GUARD_WINDOW >= len)
+			return len;
+	}
 }
 
 /* ---- opening the repository ---- */
@@ -440,6 +489,11 @@ static const char *printable_path(cf_buf *out, const char *path)
 		}
 	}
 	return cf_buf_oom(out) ? NULL : cf_buf_cstr(out);
+}
+
+const char *cf_guard_printable(cf_buf *out, const char *path)
+{
+	return printable_path(out, path);
 }
 
 /* The path of the tree entry being judged, as a diagnostic may name it; NULL out of memory. */
@@ -781,6 +835,27 @@ static int walk_range(git_revwalk *rw, oid_list *trees, git_repository *repo,
 	if (rc == 0 && range->hide_glob)
 		rc = add_glob(rw, trees, repo, range->hide_glob, 1, diags);
 	return rc;
+}
+
+int cf_guard_revwalk(git_revwalk **out, git_repository *repo, const cf_guard_range *range,
+		     cf_diags *diags)
+{
+	oid_list trees = {NULL, 0, 0};
+	*out = NULL;
+	git_revwalk *rw = NULL;
+	if (git_revwalk_new(&rw, repo) < 0 ||
+	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0) {
+		git_revwalk_free(rw);
+		return git_failed(diags, "", "cannot walk the history");
+	}
+	int rc = walk_range(rw, &trees, repo, range, diags);
+	free(trees.ids);
+	if (rc < 0) {
+		git_revwalk_free(rw);
+		return rc;
+	}
+	*out = rw;
+	return 0;
 }
 
 int cf_guard_history(git_repository *repo, const cf_guard_range *range, const cf_keyring *ring,

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "crypt.h"
 #include "diag.h"
 #include "rules.h"
@@ -29,7 +30,7 @@
  *       its key, it verifies; when it does not, its body shows no readable text;
  *   -1  with one error diagnostic at path (line 0):
  *         crypt/plaintext  no casefile header (the file as written; an empty blob too: the
- *                          filter makes even an empty file a CF_CRYPT_OVERHEAD-byte blob),
+ *                          filter makes even an empty file a CF_CRYPT_V2_MIN-byte blob),
  *                          or, when ring lacks its key, a header followed by a run of
  *                          CF_GUARD_TEXT_RUN readable characters (plaintext appended to, or
  *                          pasted into, a blob; see below).  The text itself is never quoted.
@@ -61,6 +62,22 @@
  * N >= 53).  The cost is that an appended text shorter than 64 characters goes unnoticed
  * without the key; a key holder's check verifies the tag and misses nothing. */
 #define CF_GUARD_TEXT_RUN 64
+/* The second, statistical test of ciphertext without its key: it is judged window by window
+ * (CF_GUARD_WINDOW bytes, every half window), and a window is not ciphertext when
+ *   - more of its bytes are printable ASCII than random bytes give but with probability
+ *     below 2^-64 (Hoeffding: the count exceeds n*98/256 + sqrt(n * 64 ln 2 / 2), 173 of
+ *     256 bytes), which plaintext broken every few characters by a control byte, to slip
+ *     past the run above, still is (near 100%); or
+ *   - one byte value comes CF_GUARD_REPEAT times in it: for random bytes the chance is below
+ *     (e * 256/256 / 24)^24 < 2^-75 per value and window, so below 2^-40 for all 256 values
+ *     of all 2^19 windows of the largest blob; zeros, UTF-16 text or any low-entropy data
+ *     exceed it.
+ * A window shorter than about 50 bytes (a tiny format 1 blob) cannot fail the first test.
+ * The unit test feeds it 10,000 random bodies of 1 byte to 1 MiB: none is refused. */
+#define CF_GUARD_WINDOW 256
+#define CF_GUARD_REPEAT 24
+/* The offset of the first window of data that is not like random bytes, or len. */
+size_t cf_guard_nonrandom(const void *data, size_t len);
 int cf_guard_blob(const char *path, const void *data, size_t len, const cf_keyring *ring,
 		  cf_arena *scratch, cf_diags *diags);
 
@@ -113,6 +130,17 @@ typedef struct cf_guard_range {
  * diagnostic goes to someone's terminal. */
 int cf_guard_history(git_repository *repo, const cf_guard_range *range, const cf_keyring *ring,
 		     cf_strlist *commits, cf_diags *diags);
+
+/* A walk of the commits of range (trees that refs point at are left out), oldest first
+ * (topological order, reversed): what cf_guard_history walks, for other checks of each
+ * commit.  0 and *out (git_revwalk_free it), or -1 / -2 as cf_guard_history. */
+int cf_guard_revwalk(git_revwalk **out, git_repository *repo, const cf_guard_range *range,
+		     cf_diags *diags);
+
+/* A path as a diagnostic may name it on a terminal: path itself, or a copy in out with
+ * control characters, bytes that are not UTF-8 and backslashes written \xNN; NULL when memory
+ * ran out. */
+const char *cf_guard_printable(cf_buf *out, const char *path);
 
 /* Checks that git stores each of paths (repository paths under cases/) through casefile:
  * attributes filter, diff and merge all "casefile", as the .gitattributes files staged in

@@ -1,8 +1,12 @@
 #include "keytext.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypt.h"
 
@@ -77,4 +81,103 @@ int cf_keytext_u64(unsigned long long *out, const char *s, size_t n)
 	}
 	*out = v;
 	return 0;
+}
+
+void cf_keytext_loose_mode(cf_diags *diags, const char *path, const char *what, mode_t mode,
+			   const char *chmod_mode)
+{
+	if (!diags)
+		return;
+	cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/key-permissions",
+				  "the %s can be read or written by other users (mode %04o); it "
+				  "was not used",
+				  what, (unsigned)(mode & 07777));
+	if (!d)
+		return;
+	cf_buf h = CF_BUF_INIT;
+	cf_buf_printf(&h, "run: chmod %s ", chmod_mode);
+	cf_buf_put_shell_word(&h, path);
+	if (cf_buf_oom(&h))
+		diags->oom = 1;
+	else
+		cf_diag_hint(diags, d, "%s", h.ptr);
+	cf_buf_free(&h);
+}
+
+/* Reads a file that holds a secret into sodium_malloc memory (*text, NUL-terminated, to be
+ * sodium_free'd).  check_mode: refuse a file group or others may read or write. */
+int cf_keytext_read_secret(char **text, size_t *len, const char *path, size_t max, const char *what,
+			   int check_mode, cf_diags *diags)
+{
+	*text = NULL;
+	*len = 0;
+	int rc = CF_CRYPT_ERROR;
+	cf_buf msg = CF_BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		cf_buf_printf(&msg, "cannot open the %s", what);
+		cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
+		cf_buf_free(&msg);
+		return CF_CRYPT_ERROR;
+	}
+	struct stat st;
+	char *t = NULL;
+	if (fstat(fd, &st) != 0) {
+		cf_buf_printf(&msg, "cannot read the %s", what);
+		cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cf_buf_printf(&msg, "the %s is not a regular file", what);
+		cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+		rc = CF_CRYPT_EKEYFORMAT;
+		goto out;
+	}
+	if (check_mode && (st.st_mode & 077)) {
+		cf_keytext_loose_mode(diags, path, what, st.st_mode, "600");
+		rc = CF_CRYPT_EPERMISSIONS;
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		cf_buf_printf(&msg, "the %s is too large to be one", what);
+		cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+		rc = CF_CRYPT_EKEYFORMAT;
+		goto out;
+	}
+	t = sodium_malloc(max + 2);
+	if (!t) {
+		cf_keytext_diag(diags, path, 0, "crypt/key-io", "out of memory");
+		goto out;
+	}
+	size_t got = 0;
+	for (;;) {
+		ssize_t r = read(fd, t + got, max + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			cf_buf_printf(&msg, "cannot read the %s", what);
+			cf_keytext_errno(diags, path, cf_buf_cstr(&msg), errno);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+		if (got > max) {
+			cf_buf_printf(&msg, "the %s is too large to be one", what);
+			cf_keytext_diag(diags, path, 0, "crypt/key-format", cf_buf_cstr(&msg));
+			rc = CF_CRYPT_EKEYFORMAT;
+			goto out;
+		}
+	}
+	t[got] = '\0';
+	*text = t;
+	*len = got;
+	t = NULL;
+	rc = 0;
+out:
+	if (t)
+		sodium_free(t);
+	close(fd);
+	cf_buf_free(&msg);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #define CF_KEYTEXT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "diag.h"
 
@@ -21,5 +22,14 @@ int cf_keytext_b64(unsigned char *out, size_t want, const char *s, size_t n);
 int cf_keytext_next(cf_keytext *it, const char **s, size_t *n);
 int cf_keytext_end(cf_keytext *it, const char *path, cf_diags *diags);
 int cf_keytext_u64(unsigned long long *out, const char *s, size_t n);
+/* crypt/key-permissions at path: the WHAT can be read or written by others (mode), with a
+ * hint to run chmod CHMOD_MODE. */
+void cf_keytext_loose_mode(cf_diags *diags, const char *path, const char *what, mode_t mode,
+			   const char *chmod_mode);
+/* Reads a file that holds a secret into sodium_malloc memory (*text, NUL-terminated, to be
+ * sodium_free'd), at most max bytes.  check_mode: refuse a file group or others may read or
+ * write (crypt/key-permissions).  Diagnostics name the file as the WHAT. */
+int cf_keytext_read_secret(char **text, size_t *len, const char *path, size_t max, const char *what,
+			   int check_mode, cf_diags *diags);
 
 #endif

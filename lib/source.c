@@ -1271,8 +1271,9 @@ static int workdir_read(cf_source *s, const char *path, size_t cap, cf_arena *ar
 int cf_source_read(cf_source *s, const char *path, size_t max, cf_arena *arena, char **data,
 		   size_t *len, cf_diags *diags)
 {
-	/* A blob is its plaintext and CF_CRYPT_OVERHEAD bytes more: max bounds the plaintext. */
-	size_t cap = max > SIZE_MAX - CF_CRYPT_OVERHEAD ? max : max + CF_CRYPT_OVERHEAD;
+	/* A blob is its plaintext and at most CF_CRYPT_MAX_OVERHEAD bytes more: max bounds the
+	 * plaintext. */
+	size_t cap = max > SIZE_MAX - CF_CRYPT_MAX_OVERHEAD ? max : max + CF_CRYPT_MAX_OVERHEAD;
 	int rc = s->kind == WORKDIR ? workdir_read(s, path, cap, arena, data, len, diags)
 				    : git_read_blob(s, path, cap, arena, data, len, diags);
 	if (rc == -2) {

@@ -32,6 +32,8 @@ int cmd_init(int argc, char **argv, const cf_cli *cli);
 int cmd_keygen(int argc, char **argv, const cf_cli *cli);
 int cmd_key(int argc, char **argv, const cf_cli *cli);
 int cmd_member(int argc, char **argv, const cf_cli *cli);
+int cmd_rekey(int argc, char **argv, const cf_cli *cli);
+int cmd_upgrade(int argc, char **argv, const cf_cli *cli);
 int cmd_unlock(int argc, char **argv, const cf_cli *cli);
 int cmd_lock(int argc, char **argv, const cf_cli *cli);
 int cmd_filter_process(int argc, char **argv, const cf_cli *cli);

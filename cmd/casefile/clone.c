@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "cli.h"
 #include "fs.h"
 #include "keys.h"
@@ -118,16 +120,54 @@ int cli_git_paths(const char *dir, const char *const *args, const cf_strlist *pa
 	return rc;
 }
 
-/* The repository's access list and the clone's keys: 0, or the exit code with the
- * diagnostics printed (CF_EXIT_USAGE for the access list, CF_EXIT_KEY for the keys). */
-int cli_load_access_keys(cf_access *a, cf_keyring **ring, const char *root, const char *git_dir,
-			 cf_diags *diags)
+/* The member log now (lib/trust: the newest copy the clone sees, kept when remember is set;
+ * *log NULL when there is none) and the clone's keys: 0, or the exit code with the
+ * diagnostics printed (CF_EXIT_KEY). */
+int cli_load_log_keys(cf_mlog **log, cf_trust_pin *pin, cf_keyring **ring, const char *root,
+		      const char *git_dir, int remember, cf_diags *diags)
 {
-	if (cf_access_load(a, root, diags) != 0)
-		return cli_key_diags(diags, CF_EXIT_USAGE);
-	if (cf_keystore_load(ring, git_dir, diags) != 0)
+	*log = NULL;
+	if (ring)
+		*ring = NULL;
+	git_repository *repo = NULL;
+	if (git_libgit2_init() < 0)
+		return cli_key_error("casefile", CF_EXIT_USAGE, NULL, NULL, "cannot start libgit2");
+	if (git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_error_clear();
+		repo = NULL;
+	}
+	int rc = cf_trust_current(log, pin, repo, root, git_dir, remember, diags);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	if (rc < 0)
 		return cli_key_diags(diags, CF_EXIT_KEY);
+	if (ring && cf_keystore_load(ring, git_dir, diags) != 0) {
+		cf_mlog_free(*log);
+		*log = NULL;
+		return cli_key_diags(diags, CF_EXIT_KEY);
+	}
 	return 0;
+}
+
+char *cli_identity_path(void)
+{
+	const char *env = getenv("CASEFILE_IDENTITY");
+	if (env && *env)
+		return cf_strdup(env);
+	const char *home = getenv("HOME");
+	if (!home || !*home)
+		return NULL;
+	cf_buf b = CF_BUF_INIT;
+	cf_buf_printf(&b, "%s/.config/casefile/identity", home);
+	return cf_buf_detach(&b);
+}
+
+void cli_utc_now(char out[CLI_DATE_BYTES])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(out, CLI_DATE_BYTES, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		memcpy(out, "1970-01-01T00:00:00Z", CLI_DATE_BYTES);
 }
 
 /* cli_git with the arguments listed, ended by NULL. */
@@ -256,33 +296,39 @@ int cli_list_names(cf_strlist *out, const char *dir, const char *suffix)
 	return rc;
 }
 
-/* Reads a .pub file (one line "casefile-pub-1 BASE64"); 0 or -1. */
-int cli_read_pubkey(unsigned char pub[CF_PUBKEY_BYTES], const char *path)
+/* Reads a public line, or a file holding one; 0 or -1. */
+int cli_read_pubkey(cf_pubkeys *pub, const char *arg)
 {
+	if (cf_pubkeys_parse(pub, arg) == 0)
+		return 0;
+	if (strncmp(arg, "casefile-pub-", 13) == 0 || !cf_is_file(arg))
+		return -1;
 	cf_buf b = CF_BUF_INIT;
-	int rc = cf_read_file_buf(&b, path, 4096) == 0 && cf_pubkey_parse(pub, cf_buf_cstr(&b)) == 0
+	int rc = cf_read_file_buf(&b, arg, 4096) == 0 && cf_pubkeys_parse(pub, cf_buf_cstr(&b)) == 0
 		     ? 0
 		     : -1;
 	cf_buf_free(&b);
 	return rc;
 }
 
-/* "repository", "case 2026-003", or "key 0123456789abcdef (no longer in use)". */
-int cli_describe_key(cf_buf *out, const cf_access *a, const unsigned char id[CF_KEYID_BYTES])
+/* "repository", "case 2026-003", or "key 0123456789abcdef (retired)"; 1 for a key the log
+ * retired or never made, else 0. */
+int cli_describe_key(cf_buf *out, const cf_mlog *log, const unsigned char id[CF_KEYID_BYTES])
 {
-	if (a->has_repository_key && memcmp(a->repository_key, id, CF_KEYID_BYTES) == 0) {
-		cf_buf_puts(out, "repository");
-		return 0;
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		if (memcmp(a->cases[i].key, id, CF_KEYID_BYTES) == 0) {
-			cf_buf_printf(out, "case %s", a->cases[i].id);
-			return 0;
-		}
-	}
+	const cf_mlog_key *k = cf_mlog_key_by_id(log, id);
 	char hex[CF_KEYID_HEX_BYTES];
 	cf_keyid_hex(hex, id);
-	cf_buf_printf(out, "key %s (no longer in use)", hex);
+	if (k && !k->retired) {
+		if (k->scope)
+			cf_buf_printf(out, "case %s", k->scope);
+		else
+			cf_buf_puts(out, "repository");
+		return 0;
+	}
+	if (k)
+		cf_buf_printf(out, "key %s (retired: history only)", hex);
+	else
+		cf_buf_printf(out, "key %s (not in the member log)", hex);
 	return 1;
 }
 
@@ -424,12 +470,12 @@ static void unstage(const char *root, const cf_strlist *paths)
 }
 
 /* Every entry of the index under cases/ (only those starting with one of prefixes, when
- * prefixes is non-NULL) must be a casefile blob, encrypted with the key access.yaml names
- * for its path (when a is non-NULL).  The guard behind every command here
+ * prefixes is non-NULL) must be a casefile blob, encrypted as the member log says (format 2,
+ * its case, the case's current key) when log is non-NULL.  The guard behind every command here
  * that stages case files: whatever the filter did, plaintext must not stay staged.  Prints
  * each problem and takes the offending paths out of the index; returns 0 when there was
  * none, else an exit code. */
-int cli_check_staged(const char *root, const cf_access *a, const cf_strlist *prefixes,
+int cli_check_staged(const char *root, const cf_mlog *log, const cf_strlist *prefixes,
 		     const char *cmd)
 {
 	git_repository *repo = NULL;
@@ -459,35 +505,24 @@ int cli_check_staged(const char *root, const cf_access *a, const cf_strlist *pre
 		if (!wanted)
 			continue;
 		git_blob *blob = NULL;
-		int ok = 0, is_plain = 0;
-		unsigned char id[CF_KEYID_BYTES];
+		cf_blob_verdict v = CF_BLOB_NOT_BLOB;
 		if (git_blob_lookup(&blob, repo, &e->id) == 0) {
 			const void *data = git_blob_rawcontent(blob);
 			size_t len = (size_t)git_blob_rawsize(blob);
-			if (cf_crypt_blob_keyid(id, data, len) == 0) {
-				const unsigned char *want =
-				    a ? cf_access_key_for(a, e->path) : NULL;
-				ok = !a || (want && memcmp(want, id, CF_KEYID_BYTES) == 0);
-			} else {
-				is_plain = 1;
-			}
+			v = !cf_crypt_is_blob(data, len) ? CF_BLOB_NOT_BLOB
+			    : log ? cf_access_judge_blob(log, e->path, data, len, NULL)
+				  : CF_BLOB_OK;
 			git_blob_free(blob);
 		}
-		if (ok)
+		if (v == CF_BLOB_OK)
 			continue;
-		plain |= is_plain;
-		if (is_plain) {
+		plain |= v == CF_BLOB_NOT_BLOB;
+		if (v == CF_BLOB_NOT_BLOB)
 			cli_key_error(cmd, 0, "crypt/format", NULL,
 				      "%s was staged as plaintext, not ciphertext", e->path);
-		} else {
-			char hex[CF_KEYID_HEX_BYTES] = "";
-			cf_keyid_hex(hex, id);
-			cli_key_error(
-			    cmd, 0, "crypt/access", NULL,
-			    "%s was staged encrypted with key %s, not the key access.yaml "
-			    "names for it",
-			    e->path, hex);
-		}
+		else
+			cli_key_error(cmd, 0, "crypt/policy", NULL, "%s was staged %s", e->path,
+				      cf_blob_verdict_text(v));
 		if (!cf_strlist_contains(&bad, e->path) && cf_strlist_add(&bad, e->path) < 0) {
 			rc = CF_EXIT_USAGE;
 			goto out;
@@ -548,7 +583,7 @@ out:
 }
 
 /* What the working-tree file at path is: 1 a casefile blob (its key id into id), 0 anything
- * else, -1 unreadable.  Reads the header only, and wipes it. */
+ * else, -1 unreadable.  Reads the fixed header only, and wipes it. */
 int cli_worktree_blob(unsigned char id[CF_KEYID_BYTES], const char *path)
 {
 	unsigned char h[CF_CRYPT_HEADER_BYTES];
@@ -569,9 +604,10 @@ int cli_worktree_blob(unsigned char id[CF_KEYID_BYTES], const char *path)
 		got += (size_t)r;
 	}
 	rc = 0;
-	if (got == sizeof(h) && (size_t)st.st_size >= CF_CRYPT_OVERHEAD &&
+	if (got == sizeof(h) && (size_t)st.st_size >= CF_CRYPT_MIN_BLOB &&
 	    memcmp(h, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) == 0 &&
-	    h[CF_CRYPT_MAGIC_BYTES] == CF_CRYPT_VERSION) {
+	    (h[CF_CRYPT_MAGIC_BYTES] == CF_CRYPT_VERSION ||
+	     h[CF_CRYPT_MAGIC_BYTES] == CF_CRYPT_VERSION_V1)) {
 		memcpy(id, h + CF_CRYPT_MAGIC_BYTES + 1, CF_KEYID_BYTES);
 		rc = 1;
 	}

@@ -528,7 +528,7 @@ out:
 
 static void check_identity(doctor *d)
 {
-	char *path = cf_identity_default_path();
+	char *path = cli_identity_path();
 	struct stat st;
 	if (!path) {
 		ok(d, "identity", "none (HOME is not set); `casefile keygen` makes one");

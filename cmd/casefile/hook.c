@@ -13,6 +13,11 @@
  *   pre-receive  on a shared bare repository, which holds no key: every blob under cases/ in
  *                the pushed commits is well-formed ciphertext, or the push is refused.
  *
+ * And each judges what is committed against the signed member log (lib/policy): the log only
+ * grows, by entries an admin signed; a file under cases/ is added only as ciphertext made for
+ * its own case, under the key the log assigns that case now.  The shared repository pins the
+ * first log it sees, as a clone does, and refuses any log that does not descend from it.
+ *
  * Each fails closed: when it cannot tell (a repository it cannot read, out of memory), it
  * refuses, and says why. */
 #include <errno.h>
@@ -21,8 +26,10 @@
 
 #include "cli.h"
 #include "guard.h"
+#include "policy.h"
 #include "source.h"
 #include "strlist.h"
+#include "trust.h"
 
 static const char usage_text[] =
     "usage: casefile hook pre-commit\n"
@@ -35,7 +42,10 @@ static const char usage_text[] =
     "not encrypted; pre-merge-commit refuses the commit of a merge the same way; pre-push\n"
     "refuses to push a commit holding a case file in plaintext, or whose cases have errors;\n"
     "pre-receive, on a shared bare repository, refuses a push holding a case file in\n"
-    "plaintext.\n"
+    "plaintext. Each also refuses a member log that is not signed by an admin or does\n"
+    "not extend the one before, and a case file under a key the log does not assign to\n"
+    "its case now (a retired key, another case's key, or ciphertext moved from another\n"
+    "case).\n"
     "\n"
     "Exit codes: 0 go ahead, 1 refused.\n";
 
@@ -62,11 +72,74 @@ static void print_refusal(const char *what, const cf_diags *d, const char *again
 	cf_buf_free(&b);
 }
 
+/* What the policy found: printed with what to do.  rc is cf_policy_*'s. */
+static void print_policy(const char *what, int rc, const cf_diags *d, const char *outcome)
+{
+	if (rc == 1) {
+		print_refusal(what, d, NULL);
+		fprintf(
+		    stderr,
+		    "\nThe member log says who may read what; these files or entries do not "
+		    "keep to it.  %s\n"
+		    "`casefile rekey` encrypts the working tree's files again under the keys the "
+		    "log assigns them now;\n`casefile rekey --unpushed` does the same for commits "
+		    "not pushed yet.\n",
+		    outcome);
+	} else if (rc != 0) {
+		cli_print_diags(stderr, d);
+		fprintf(stderr,
+			"casefile: %s refused: the member log or the commits could not be "
+			"read\n",
+			what);
+	}
+}
+
+/* The index against the clone's member log: 0 go ahead, 1 refused (printed). */
+static int index_policy(const char *what)
+{
+	char *root = NULL, *git_dir = NULL;
+	git_repository *repo = NULL;
+	cf_mlog *log = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = -1;
+	if (cli_find_root(&root) != 0)
+		return 1;
+	git_dir = cf_source_git_dir(root);
+	if (git_libgit2_init() < 0)
+		goto out;
+	if (!git_dir ||
+	    git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		fprintf(stderr, "casefile: %s refused: cannot open the repository at %s\n", what,
+			root);
+		goto shutdown;
+	}
+	if (cf_trust_current(&log, NULL, repo, root, git_dir, 0, &diags) < 0) {
+		print_refusal(what, &diags, NULL);
+		goto shutdown;
+	}
+	rc = cf_policy_index(repo, log, &diags);
+	cf_diags_sort(&diags);
+	print_policy(what, rc, &diags, "Nothing was committed.");
+shutdown:
+	cf_mlog_free(log);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+out:
+	cf_diags_free(&diags);
+	free(root);
+	free(git_dir);
+	return rc == 0 ? 0 : 1;
+}
+
 /* pre-commit (merge 0) and pre-merge-commit (merge 1): the same check of the index, which
  * for a merge holds its result. */
 static int hook_pre_commit(const cf_cli *cli, int merge)
 {
 	const char *what = merge ? "merge" : "commit";
+	if (index_policy(what) != 0) {
+		print_no_verify(what);
+		return 1;
+	}
 	cf_strlist none = CF_STRLIST_INIT;
 	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none};
 	cf_diags diags = CF_DIAGS_INIT;
@@ -193,6 +266,37 @@ static int guard_range(git_repository *repo, const cf_guard_range *range, const 
 	return rc;
 }
 
+/* The commits pushed against the member log: their own logs, and what the remote published
+ * as far as this clone knows (its remote-tracking branches), descending from the pin.  0 go
+ * ahead, 1 refused (printed). */
+static int push_policy(git_repository *repo, const char *root, const cf_guard_range *range)
+{
+	char *git_dir = cf_source_git_dir(root);
+	cf_trust_copies copies = {NULL, 0, 0};
+	cf_trust_pin pin;
+	cf_mlog *published = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = -1;
+	if (!git_dir || cf_trust_pin_load(&pin, git_dir, &diags) < 0 ||
+	    cf_trust_collect_refs(&copies, repo, NULL, "refs/remotes/", &diags) < 0) {
+		print_policy("push", -1, &diags, "Nothing was sent.");
+		goto out;
+	}
+	if (cf_trust_newest(&published, &copies, &pin, &diags) < 0) {
+		print_policy("push", 1, &diags, "Nothing was sent.");
+		goto out;
+	}
+	rc = cf_policy_commits(repo, range, published, 0, &diags);
+	cf_diags_sort(&diags);
+	print_policy("push", rc, &diags, "Nothing was sent.");
+out:
+	cf_mlog_free(published);
+	cf_trust_copies_free(&copies);
+	cf_diags_free(&diags);
+	free(git_dir);
+	return rc == 0 ? 0 : 1;
+}
+
 static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 {
 	const char *remote = argc > 1 ? argv[1] : "";
@@ -232,6 +336,8 @@ static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 	    (const char *const *)tips.items,  tips.n,  NULL,
 	    (const char *const *)hides.items, hides.n, named ? cf_buf_cstr(&glob) : NULL};
 	if (guard_range(repo, &range, ring, "Nothing was sent.") != 0)
+		goto out;
+	if (push_policy(repo, root, &range) != 0)
 		goto out;
 
 	/* Each tip pushed: its cases checked as committed. */
@@ -274,6 +380,75 @@ out:
 	return refused;
 }
 
+/* 1 when the repository has a branch: a push into one without any is an import of a whole
+ * history, where old commits under retired keys are allowed. */
+static int has_branches(git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	int found = 0;
+	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/*") == 0) {
+		found = git_reference_next_name(&name, it) == 0;
+		git_reference_iterator_free(it);
+	}
+	git_error_clear();
+	return found;
+}
+
+/* The pushed commits against the member log: the newest of the repository's refs and the
+ * pushed tips, descending from the log the repository pinned when it first saw one.  0 go
+ * ahead (the log pinned and kept), 1 refused (printed). */
+static int receive_policy(git_repository *repo, const cf_strlist *tips, const cf_guard_range *range,
+			  const char *outcome)
+{
+	const char *git_dir = git_repository_path(repo);
+	cf_trust_copies copies = {NULL, 0, 0};
+	cf_trust_pin pin;
+	cf_mlog *log = NULL, *published = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = -1;
+	if (cf_trust_pin_load(&pin, git_dir, &diags) < 0 ||
+	    cf_trust_collect_refs(&copies, repo, git_dir, "refs/heads/", &diags) < 0) {
+		print_policy("push", -1, &diags, outcome);
+		goto out;
+	}
+	/* What the repository had before this push: the keys it had retired. */
+	if (cf_trust_newest(&published, &copies, &pin, &diags) < 0) {
+		cf_diags_sort(&diags);
+		print_policy("push", 1, &diags, outcome);
+		goto out;
+	}
+	for (size_t i = 0; i < tips->n; i++)
+		if (cf_trust_collect_rev(&copies, repo, tips->items[i], &diags) < 0) {
+			print_policy("push", -1, &diags, outcome);
+			goto out;
+		}
+	/* And with the pushed logs: each must extend it, none may fork. */
+	if (cf_trust_newest(&log, &copies, &pin, &diags) < 0) {
+		cf_diags_sort(&diags);
+		print_policy("push", 1, &diags, outcome);
+		goto out;
+	}
+	rc = cf_policy_commits(repo, range, published, !has_branches(repo), &diags);
+	cf_diags_sort(&diags);
+	print_policy("push", rc, &diags, outcome);
+	if (rc == 0 && log) {
+		/* The first log this repository sees is its anchor, as in a clone. */
+		cf_diags_clear(&diags);
+		if ((!pin.pinned && cf_trust_pin_save(git_dir, log, &diags) < 0) ||
+		    cf_trust_remember(git_dir, log, &diags) < 0) {
+			print_policy("push", -1, &diags, outcome);
+			rc = -1;
+		}
+	}
+out:
+	cf_mlog_free(log);
+	cf_mlog_free(published);
+	cf_trust_copies_free(&copies);
+	cf_diags_free(&diags);
+	return rc == 0 ? 0 : 1;
+}
+
 static int hook_pre_receive(void)
 {
 	cf_strlist tips = CF_STRLIST_INIT, none = CF_STRLIST_INIT;
@@ -301,9 +476,13 @@ static int hook_pre_receive(void)
 		goto out;
 	/* Everything the repository's refs reach now was checked when it came. */
 	cf_guard_range range = {(const char *const *)tips.items, tips.n, NULL, NULL, 0, "refs/*"};
-	refused =
-	    guard_range(repo, &range, NULL,
-			"The shared repository refused them: it keeps nothing of this push.") != 0;
+	static const char outcome[] =
+	    "The shared repository refused them: it keeps nothing of this push.";
+	if (guard_range(repo, &range, NULL, outcome) != 0)
+		goto out;
+	if (receive_policy(repo, &tips, &range, outcome) != 0)
+		goto out;
+	refused = 0;
 out:
 	git_repository_free(repo);
 	if (repo)

@@ -1,7 +1,8 @@
 /* casefile init: makes a case repository, or adopts a git repository (a fresh clone among
- * them): the configuration, .gitattributes routing cases/ through the filter, the repository
- * key, the creator as the first member, git's filter, diff and merge configuration, and the
- * hooks (DESIGN.md §6).  Everything it finds already set up it leaves as it is, and says so. */
+ * them): the configuration, .gitattributes routing cases/ through the filter, the member
+ * log's genesis (the creator as its first admin, a new repository key), git's filter, diff
+ * and merge configuration, and the hooks.  Everything it finds already set up it leaves as it is,
+ * and says so. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +15,9 @@
 #include "clone.h"
 #include "fs.h"
 #include "hooks.h"
+#include "change.h"
 #include "keys.h"
+#include "legacy.h"
 #include "source.h"
 #include "strlist.h"
 
@@ -24,15 +27,19 @@
 
 static const char usage_text[] =
     "usage: casefile init [DIR] [--partnership NAME] [--member NAME] [--example]\n"
+    "                     [--passphrase-file FILE]\n"
     "\n"
     "Makes DIR (default: the current directory) a case repository, running 'git init' when\n"
     "it is not one yet, or sets up a clone of an existing one. It writes what is missing:\n"
     "  .casefile/config.yaml    partnership NAME, the England & Wales calendar, type cspr\n"
     "  .gitattributes           cases/** filter=casefile diff=casefile merge=casefile\n"
-    "  the repository key       new, installed in .git/casefile/keys, named in\n"
-    "                           .casefile/access.yaml\n"
-    "  you as the first member  when your identity exists (casefile keygen): NAME from\n"
-    "                           --member, else $USER, with the repository key sealed to you\n"
+    "  the member log           .casefile/members.log, begun with you as its first admin\n"
+    "                           (your identity, `casefile keygen`: NAME from --member,\n"
+    "                           else $USER) and a new repository key sealed to you; its\n"
+    "                           first entry's hash, the repository's fingerprint, is\n"
+    "                           printed and pinned in this clone. In a clone of a\n"
+    "                           repository that has a log: says its fingerprint, which\n"
+    "                           `casefile unlock` pins\n"
     "  git configuration        the casefile filter (which encrypts cases/), the diff text\n"
     "                           conversion and the merge driver, running this casefile\n"
     "  hooks                    pre-commit, pre-merge-commit and pre-push, which keep\n"
@@ -45,6 +52,7 @@ static const char usage_text[] =
     "  --partnership NAME  the partnership (needed when there is no config.yaml yet)\n"
     "  --member NAME       your member name (default: $USER)\n"
     "  --example           copy in the example partnership's cases, staged (encrypted)\n"
+    "  --passphrase-file FILE  the passphrase of your identity (first line of FILE)\n"
     "\n"
     "Exit codes: 0 done, 2 usage or configuration error, 3 a key problem.\n";
 
@@ -263,151 +271,140 @@ out:
 	return rc;
 }
 
-/* The repository key: made when access.yaml names none. */
-static int step_key(report *r, const char *root, const char *git_dir, cf_access *a,
-		    cf_keyring *ring)
+/* The member log: this clone's view of it when the repository has one (pinned by `casefile
+ * unlock`, not here: the fingerprint is for the member to compare); else its genesis, with
+ * the identity as the first admin and a new repository key.  A repository of an older
+ * casefile is left to `casefile upgrade`. */
+static int step_trust(report *r, const char *root, const char *git_dir, const char *member,
+		      const char *pass_file)
 {
-	char hex[CF_KEYID_HEX_BYTES];
-	if (a->has_repository_key) {
-		cf_keyid_hex(hex, a->repository_key);
-		say(r, 0, "repository key %s%s", hex,
-		    cf_keyring_find(ring, a->repository_key)
-			? " (this clone holds it)"
-			: " (this clone does not hold it: `casefile unlock` installs it)");
-		return 0;
-	}
-	cf_key *k = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
-	if (cf_key_generate(&k) != 0 || cf_keystore_install(git_dir, k, &diags) != 0) {
-		cf_key_free(k);
-		int rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		cf_diags_free(&diags);
-		return rc;
-	}
-	cf_diags_free(&diags);
-	a->has_repository_key = 1;
-	memcpy(a->repository_key, cf_key_id(k), CF_KEYID_BYTES);
-	if (cf_access_save(a, root) != 0) {
-		cf_key_free(k);
-		return cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot write %s: %s",
-				     CF_ACCESS_PATH, strerror(errno));
-	}
-	cf_keyid_hex(hex, cf_key_id(k));
-	say(r, 1, "repository key %s made, installed in .git/casefile/keys, named in %s", hex,
-	    CF_ACCESS_PATH);
-	return cf_keyring_add(ring, k) == 0 ? 0 : CF_EXIT_USAGE;
-}
-
-/* The member whose .pub holds pub (malloc'd name), or NULL. */
-static char *member_of(const char *root, const unsigned char pub[CF_PUBKEY_BYTES])
-{
-	char *dir = cf_path_join(root, CF_MEMBERS_DIR);
-	cf_strlist names = CF_STRLIST_INIT;
-	char *found = NULL;
-	if (dir && cli_list_names(&names, dir, ".pub") == 0) {
-		for (size_t i = 0; i < names.n && !found; i++) {
-			unsigned char have[CF_PUBKEY_BYTES];
-			cf_buf p = CF_BUF_INIT;
-			cf_buf_printf(&p, "%s/%s.pub", dir, names.items[i]);
-			if (!cf_buf_oom(&p) && cli_read_pubkey(have, p.ptr) == 0 &&
-			    memcmp(have, pub, CF_PUBKEY_BYTES) == 0)
-				found = cf_strdup(names.items[i]);
-			cf_buf_free(&p);
+	cf_mlog *log = NULL;
+	cf_keyring *ring = NULL;
+	cf_identity *id = NULL;
+	cf_trust_pin pin;
+	cf_access_plan plan;
+	int have_plan = 0;
+	char *path = cli_identity_path();
+	char fp[CF_FINGERPRINT_BYTES];
+	int rc = cli_load_log_keys(&log, &pin, &ring, root, git_dir, 0, &diags);
+	if (rc)
+		goto out;
+	if (log) {
+		cf_mlog_fingerprint(fp, log);
+		if (pin.pinned)
+			say(r, ALREADY,
+			    "member log: %zu entr%s, repository fingerprint %s (pinned)",
+			    cf_mlog_entries(log), cf_mlog_entries(log) == 1 ? "y" : "ies", fp);
+		else
+			say(r, NOTE,
+			    "member log: %zu entr%s, repository fingerprint %s, not pinned in this "
+			    "clone yet: `casefile unlock` shows and pins it (compare it with the "
+			    "one your administrator gave you, or use --expect)",
+			    cf_mlog_entries(log), cf_mlog_entries(log) == 1 ? "y" : "ies", fp);
+		cf_pubkeys pub;
+		cf_diags quiet = CF_DIAGS_INIT;
+		if (path && access(path, F_OK) == 0 &&
+		    cf_identity_read_public(&pub, path, &quiet) == 0) {
+			const cf_mlog_member *m = cf_mlog_member_by_box(log, pub.box);
+			if (m)
+				say(r, ALREADY, "member %s (your identity), role %s", m->name,
+				    cf_role_name(m->role));
+			else
+				say(r, NOTE,
+				    "your identity is not a member of this repository: an admin "
+				    "runs "
+				    "`casefile member add NAME \"$(casefile key public)\"` for "
+				    "you");
 		}
+		cf_diags_free(&quiet);
+		goto out;
 	}
-	cf_strlist_free(&names);
-	free(dir);
-	return found;
-}
-
-/* The creator as the first member, when an identity exists at the default path. */
-static int step_member(report *r, const char *root, const cf_access *a, const cf_keyring *ring,
-		       const char *member)
-{
-	char *path = cf_identity_default_path();
-	unsigned char pub[CF_PUBKEY_BYTES];
-	cf_diags diags = CF_DIAGS_INIT;
-	char *already = NULL;
-	int rc = 0;
+	char *legacy = cf_path_join(root, CF_LEGACY_ACCESS_PATH);
+	int old = legacy && cf_is_file(legacy);
+	free(legacy);
+	if (old) {
+		say(r, NOTE,
+		    "this repository keeps its keys in the unsigned files of an older casefile "
+		    "(%s): it is read-only until an admin runs `casefile upgrade`, which writes "
+		    "the signed member log",
+		    CF_LEGACY_ACCESS_PATH);
+		goto out;
+	}
 	if (!path || access(path, F_OK) != 0) {
 		say(r, NOTE,
-		    "no member added: no identity at %s (`casefile keygen` makes one; then "
-		    "`casefile member add NAME PUBKEY`). Until a member holds the repository key, "
-		    "this clone's copy is the only one: `casefile key export -o FILE` backs it up",
+		    "no member log made: no identity at %s (`casefile keygen` makes one; then "
+		    "run `casefile init` again). Until then nothing under cases/ can be "
+		    "committed",
 		    path ? path : "~/.config/casefile/identity");
-		goto out;
-	}
-	if (cf_identity_read_public(pub, path, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		goto out;
-	}
-	if ((already = member_of(root, pub)) != NULL) {
-		say(r, 0, "member %s (your identity)", already);
 		goto out;
 	}
 	const char *name = member ? member : getenv("USER");
 	if (!name || !cf_member_name_valid(name)) {
-		if (member)
-			rc = cli_usage("init", "'%s' is not a member name", member);
-		else
-			say(r, NOTE,
-			    "no member added: $USER is not set or not a member name; use "
-			    "--member NAME");
-		goto out;
-	}
-	if (!a->has_repository_key || !cf_keyring_find(ring, a->repository_key)) {
 		say(r, NOTE,
-		    "not adding you as a member: this clone does not hold the repository key (a "
-		    "member runs `casefile member add %s \"$(casefile key public)\"` for you)",
-		    name);
+		    "no member log made: $USER is not set or not a member name; run `casefile "
+		    "init --member NAME`");
 		goto out;
 	}
-	char *pp = NULL;
-	{
-		cf_buf b = CF_BUF_INIT;
-		cf_buf_printf(&b, "%s/%s/%s.pub", root, CF_MEMBERS_DIR, name);
-		pp = cf_buf_detach(&b);
-	}
-	if (pp && cf_is_file(pp)) {
-		free(pp);
-		rc = cli_key_error("init", CF_EXIT_USAGE, NULL,
-				   "choose another name with --member NAME",
-				   "member %s exists with another public key", name);
+	if ((rc = cli_identity_open(&id, pass_file, "init")))
+		goto out;
+	if (!cf_identity_can_sign(id)) {
+		say(r, NOTE,
+		    "no member log made: your identity is of an older casefile and cannot sign "
+		    "(`casefile keygen --upgrade` adds a signing key; then run `casefile init` "
+		    "again)");
 		goto out;
 	}
-	free(pp);
-	if (cli_write_pubfile(root, name, pub) < 0 ||
-	    cli_seal_to(root, cf_keyring_find(ring, a->repository_key), name, pub) < 0) {
-		rc =
-		    cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
-				  "cannot write the member files of %s: %s", name, strerror(errno));
+	char date[CLI_DATE_BYTES];
+	cli_utc_now(date);
+	cf_access_person me = {name, CF_ROLE_ADMIN, *cf_identity_public(id), NULL, 0};
+	cf_access_request req;
+	memset(&req, 0, sizeof(req));
+	req.action = CF_ACT_GENESIS;
+	req.people = &me;
+	req.n_people = 1;
+	req.signer = name;
+	req.signer_id = id;
+	req.date = date;
+	if (cf_access_plan_make(&plan, NULL, &req, ring, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
 		goto out;
 	}
-	size_t cases = 0;
-	for (size_t i = 0; i < a->n; i++) {
-		const cf_key *k = cf_keyring_find(ring, a->cases[i].key);
-		if (k && cli_seal_to(root, k, name, pub) >= 0)
-			cases++;
-	}
-	if (cases)
-		say(r, 1, "member %s (you): the repository key and %zu case key%s sealed to you",
-		    name, cases, cases == 1 ? "" : "s");
-	else
-		say(r, 1, "member %s (you): the repository key sealed to you", name);
+	have_plan = 1;
+	if ((rc = cli_apply_plan(NULL, root, git_dir, &plan, "init")))
+		goto out;
+	char hex[CF_KEYID_HEX_BYTES] = "";
+	if (plan.n_new_keys)
+		cf_keyid_hex(hex, cf_key_id(plan.new_keys[0]));
+	cf_mlog_fingerprint(fp, plan.verified);
+	say(r, DONE,
+	    "member log %s begun, signed by you: %s, its first admin; the repository key %s "
+	    "made, sealed to you and installed in .git/casefile/keys",
+	    CF_MLOG_PATH, name, hex);
+	say(r, DONE,
+	    "repository fingerprint %s, pinned in this clone: give it to every member, who "
+	    "compares it at `casefile unlock`",
+	    fp);
 out:
+	if (have_plan)
+		cf_access_plan_free(&plan);
+	cf_identity_free(id);
+	cf_keyring_free(ring);
+	cf_mlog_free(log);
 	cf_diags_free(&diags);
-	free(already);
 	free(path);
 	return rc;
 }
+
+enum { N_CONFIG = 9 };
 
 static int step_git_config(report *r, const char *root, const char *exe)
 {
 	cf_buf q = CF_BUF_INIT;
 	cf_buf_put_shell_word(&q, exe);
 	const char *e = cf_buf_cstr(&q);
-	cf_buf v[8] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-		       CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+	cf_buf v[N_CONFIG] = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
+			      CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
 	cf_buf_printf(&v[0], "%s filter-process", e);
 	cf_buf_puts(&v[1], "true");
 	cf_buf_printf(&v[2], "%s clean %%f", e);
@@ -417,14 +414,17 @@ static int step_git_config(report *r, const char *root, const char *exe)
 	cf_buf_printf(&v[6], "%s merge %%O %%A %%B %%P", e);
 	/* rerere records conflicted files, in plaintext, under .git/rr-cache: off. */
 	cf_buf_puts(&v[7], "false");
-	static const char *const keys[8] = {
+	/* A cached text conversion is plaintext in refs/notes/textconv/casefile, which a push
+	 * of every ref would send to the server: off. */
+	cf_buf_puts(&v[8], "false");
+	static const char *const keys[N_CONFIG] = {
 	    "filter.casefile.process", "filter.casefile.required", "filter.casefile.clean",
 	    "filter.casefile.smudge",  "diff.casefile.textconv",   "merge.casefile.name",
-	    "merge.casefile.driver",   "rerere.enabled",
+	    "merge.casefile.driver",   "rerere.enabled",	   "diff.casefile.cachetextconv",
 	};
 	size_t set = 0;
 	int rc = 0;
-	for (size_t i = 0; i < 8 && rc == 0; i++) {
+	for (size_t i = 0; i < N_CONFIG && rc == 0; i++) {
 		cf_buf cur = CF_BUF_INIT;
 		int got =
 		    cli_gitv(&cur, root, 1, "config", "--local", "--get", keys[i], (char *)NULL);
@@ -445,7 +445,7 @@ static int step_git_config(report *r, const char *root, const char *exe)
 		    exe);
 	else if (rc == 0)
 		say(r, 0, "git configuration (filter, diff and merge driver: %s)", exe);
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < N_CONFIG; i++)
 		cf_buf_free(&v[i]);
 	cf_buf_free(&q);
 	return rc;
@@ -495,7 +495,7 @@ static int step_hooks(report *r, const char *root, const char *exe)
 
 /* Case files git already holds in plaintext (a repository adopted after it kept cases
  * unencrypted): staged again, now encrypted.  The commits before keep them readable. */
-static int step_plaintext(report *r, const char *root, const cf_access *a, const cf_keyring *ring)
+static int step_plaintext(report *r, const char *root, const cf_mlog *log, const cf_keyring *ring)
 {
 	cf_strlist plain = CF_STRLIST_INIT;
 	int rc = 0;
@@ -506,8 +506,8 @@ static int step_plaintext(report *r, const char *root, const cf_access *a, const
 	if (plain.n == 0)
 		goto out;
 	for (size_t i = 0; i < plain.n; i++) {
-		const unsigned char *k = cf_access_key_for(a, plain.items[i]);
-		if (!k || !cf_keyring_find(ring, k)) {
+		const cf_mlog_key *k = log ? cf_access_key_for_path(log, plain.items[i]) : NULL;
+		if (!k || !cf_keyring_find(ring, k->id)) {
 			say(r, NOTE,
 			    "git holds %zu file%s under cases/ in plaintext (%s ...); this clone "
 			    "cannot encrypt them: a member holding the keys should run `casefile "
@@ -526,7 +526,7 @@ static int step_plaintext(report *r, const char *root, const cf_access *a, const
 				   plain.n, plain.n == 1 ? "" : "s");
 		goto out;
 	}
-	if ((rc = cli_check_staged(root, a, &plain, "init")))
+	if ((rc = cli_check_staged(root, log, &plain, "init")))
 		goto out;
 	say(r, DONE,
 	    "%zu file%s under cases/ that git held in plaintext staged again, encrypted. "
@@ -585,7 +585,7 @@ out:
 int cmd_init(int argc, char **argv, const cf_cli *cli)
 {
 	(void)cli;
-	const char *dir = ".", *partnership = NULL, *member = NULL;
+	const char *dir = ".", *partnership = NULL, *member = NULL, *pass_file = NULL;
 	int example = 0, have_dir = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -598,6 +598,8 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 			partnership = a + 14;
 		} else if (strcmp(a, "--member") == 0 && i + 1 < argc) {
 			member = argv[++i];
+		} else if (strcmp(a, "--passphrase-file") == 0 && i + 1 < argc) {
+			pass_file = argv[++i];
 		} else if (strcmp(a, "--example") == 0) {
 			example = 1;
 		} else if (a[0] == '-' && a[1] != '\0') {
@@ -627,8 +629,7 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 				 member);
 
 	report r = {CF_BUF_INIT, 0};
-	cf_access a;
-	memset(&a, 0, sizeof(a));
+	cf_mlog *log = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_keyring *ring = NULL;
 	cf_strlist copied = CF_STRLIST_INIT;
@@ -668,12 +669,12 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 	if ((rc = step_config(&r, root, partnership, example_dir)) ||
 	    (rc = step_attributes(&r, root)))
 		goto out;
-	if ((rc = cli_load_access_keys(&a, &ring, root, git_dir, &diags)))
+	if ((rc = step_trust(&r, root, git_dir, member, pass_file)))
 		goto out;
-	if ((rc = step_key(&r, root, git_dir, &a, ring)) ||
-	    (rc = step_member(&r, root, &a, ring, member)) ||
-	    (rc = step_git_config(&r, root, exe)) || (rc = step_hooks(&r, root, exe)) ||
-	    (rc = step_plaintext(&r, root, &a, ring)))
+	if ((rc = cli_load_log_keys(&log, NULL, &ring, root, git_dir, 0, &diags)))
+		goto out;
+	if ((rc = step_git_config(&r, root, exe)) || (rc = step_hooks(&r, root, exe)) ||
+	    (rc = step_plaintext(&r, root, log, ring)))
 		goto out;
 	if (example && (rc = step_example(&r, &copied, root, example_dir)))
 		goto out;
@@ -695,7 +696,7 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 					  "not encrypt them (see above)");
 			goto out;
 		}
-		if ((rc = cli_check_staged(root, &a, &copied, "init")))
+		if ((rc = cli_check_staged(root, log, &copied, "init")))
 			goto out;
 	}
 	cf_buf staged = CF_BUF_INIT;
@@ -714,7 +715,7 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 	fputs(cf_buf_cstr(&r.lines), stdout);
 out:
 	cf_keyring_free(ring);
-	cf_access_free(&a);
+	cf_mlog_free(log);
 	cf_diags_free(&diags);
 	cf_strlist_free(&copied);
 	cf_buf_free(&r.lines);

@@ -17,7 +17,9 @@
 #include "cli.h"
 #include "clone.h"
 #include "fs.h"
+#include "change.h"
 #include "keys.h"
+#include "legacy.h"
 #include "source.h"
 #include "strlist.h"
 
@@ -128,26 +130,102 @@ static void print_indented(FILE *f, const char *text)
 	}
 }
 
+/* Zeros a buffer that held key material, then frees it. */
+static void wipe_free(cf_buf *b)
+{
+	if (b->ptr)
+		sodium_memzero(b->ptr, b->len);
+	cf_buf_free(b);
+}
+
 /* ---- keygen ---- */
 
 static const char keygen_usage[] =
-    "usage: casefile keygen [--passphrase | --passphrase-file FILE] [--force]\n"
+    "usage: casefile keygen [--passphrase | --passphrase-file FILE | --no-passphrase] [--force]\n"
+    "       casefile keygen --upgrade [--passphrase-file FILE]\n"
     "\n"
-    "Makes your member identity: an X25519 key pair at ~/.config/casefile/identity\n"
-    "(CASEFILE_IDENTITY names another path), mode 0600, and prints its public key as one\n"
-    "line, 'casefile-pub-1 BASE64'. Give that line to a member of a case repository, who\n"
-    "runs 'casefile member add NAME LINE'; then 'casefile unlock' gives you the keys.\n"
+    "Makes your member identity at ~/.config/casefile/identity (CASEFILE_IDENTITY names\n"
+    "another path), mode 0600: an X25519 key pair that keys are sealed to and an Ed25519\n"
+    "key pair that signs the member log. Prints its public line,\n"
+    "'casefile-pub-2 BASE64 FINGERPRINT'. Give that line to an admin of a case\n"
+    "repository and read the fingerprint to them; they run 'casefile member add NAME\n"
+    "LINE'; then 'casefile unlock' gives you the keys.\n"
     "\n"
-    "  --passphrase            protect the secret with a passphrase (Argon2id), asked twice\n"
-    "  --passphrase-file FILE  the same, with the passphrase on the first line of FILE\n"
+    "On a terminal keygen asks for a passphrase (Argon2id; at least 12 characters).\n"
+    "\n"
+    "  --passphrase            ask for a passphrase, twice, even when not on a terminal\n"
+    "  --passphrase-file FILE  the passphrase on the first line of FILE\n"
+    "  --no-passphrase         protect the secret by the file's mode only\n"
     "  --force                 replace an existing identity (you lose the keys sealed to it)\n"
+    "  --upgrade               give an identity of an older casefile a signing key, in\n"
+    "                          place: its keys stay, so everything sealed to it opens\n"
     "\n"
     "Exit codes: 0 done, 2 usage error or an identity exists, 3 it could not be written.\n";
+
+static int print_public(const cf_pubkeys *pk)
+{
+	cf_buf line = CF_BUF_INIT;
+	cf_pubkeys_format(&line, pk);
+	cf_buf_putc(&line, '\n');
+	int rc = cli_write_stdout(&line) < 0 ? CF_EXIT_USAGE : 0;
+	cf_buf_free(&line);
+	return rc;
+}
+
+static int keygen_upgrade(const char *path, const char *pass_file)
+{
+	char *pass = NULL;
+	size_t passlen = 0;
+	cf_identity *id = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = 0;
+	if (access(path, F_OK) != 0) {
+		rc = cli_key_error("keygen", CF_EXIT_USAGE, "crypt/identity",
+				   "`casefile keygen` makes a new one", "no identity at %s", path);
+		goto out;
+	}
+	int protect = cf_identity_is_protected(path) == 1;
+	if (protect && (rc = cli_passphrase(&pass, &passlen, pass_file,
+					    "Passphrase of your identity: ", 0, "keygen")))
+		goto out;
+	if (cf_identity_load(&id, path, pass, passlen, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		goto out;
+	}
+	int added = cf_identity_add_signing(id);
+	if (added < 0) {
+		rc = cli_key_error("keygen", CF_EXIT_KEY, NULL, NULL, "out of memory");
+		goto out;
+	}
+	if (added && cf_identity_save(id, path, pass, passlen, &diags) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		goto out;
+	}
+	if ((rc = print_public(cf_identity_public(id))))
+		goto out;
+	char fp[CF_FINGERPRINT_BYTES];
+	cf_pubkeys_fingerprint(fp, cf_identity_public(id));
+	if (added)
+		fprintf(
+		    stderr,
+		    "casefile: keygen: %s now has a signing key (fingerprint %s); its sealing "
+		    "key is the same, so every key sealed to it still opens\n"
+		    "  an admin records it with `casefile member role NAME ROLE --pubkey LINE`\n",
+		    path, fp);
+	else
+		fprintf(stderr, "casefile: keygen: %s has a signing key already (fingerprint %s)\n",
+			path, fp);
+out:
+	cf_identity_free(id);
+	cli_passphrase_free(pass);
+	cf_diags_free(&diags);
+	return rc;
+}
 
 int cmd_keygen(int argc, char **argv, const cf_cli *cli)
 {
 	(void)cli;
-	int protect = 0, force = 0;
+	int protect = -1, force = 0, upgrade = 0;
 	const char *pass_file = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -156,6 +234,8 @@ int cmd_keygen(int argc, char **argv, const cf_cli *cli)
 			return CF_EXIT_OK;
 		} else if (strcmp(a, "--passphrase") == 0) {
 			protect = 1;
+		} else if (strcmp(a, "--no-passphrase") == 0) {
+			protect = 0;
 		} else if (strcmp(a, "--passphrase-file") == 0) {
 			if (i + 1 >= argc)
 				return cli_usage("keygen", "--passphrase-file needs a file");
@@ -163,28 +243,42 @@ int cmd_keygen(int argc, char **argv, const cf_cli *cli)
 			protect = 1;
 		} else if (strcmp(a, "--force") == 0) {
 			force = 1;
+		} else if (strcmp(a, "--upgrade") == 0) {
+			upgrade = 1;
 		} else {
 			return cli_usage("keygen", "unknown argument '%s'", a);
 		}
 	}
-	char *path = cf_identity_default_path();
+	if (upgrade && force)
+		return cli_usage("keygen", "--upgrade keeps the identity; --force replaces it");
+	char *path = cli_identity_path();
 	if (!path)
 		return cli_key_error("keygen", CF_EXIT_USAGE, NULL,
 				     "set HOME, or CASEFILE_IDENTITY to the identity's path",
 				     "no place for the identity: HOME is not set");
+	if (upgrade) {
+		int rc = keygen_upgrade(path, pass_file);
+		free(path);
+		return rc;
+	}
 	struct stat st;
 	if (!force && lstat(path, &st) == 0) {
 		cli_key_error("keygen", CF_EXIT_USAGE, NULL,
-			      "--force replaces it, and the keys sealed to it are lost to you",
+			      "--force replaces it, and the keys sealed to it are lost to you; "
+			      "--upgrade gives an older identity a signing key",
 			      "an identity exists already at %s", path);
 		free(path);
 		return CF_EXIT_USAGE;
 	}
+	if (protect < 0)
+		protect = isatty(0) && isatty(2);
 	char *pass = NULL;
 	size_t passlen = 0;
 	int rc = 0;
 	if (protect && (rc = cli_passphrase(&pass, &passlen, pass_file,
-					    "Passphrase for the new identity: ", 1, "keygen"))) {
+					    "Passphrase for the new identity (at least 12 "
+					    "characters): ",
+					    1, "keygen"))) {
 		free(path);
 		return rc;
 	}
@@ -194,18 +288,14 @@ int cmd_keygen(int argc, char **argv, const cf_cli *cli)
 		rc = cli_key_error("keygen", CF_EXIT_KEY, NULL, NULL, "cannot make a key pair");
 	} else if (cf_identity_save(id, path, pass, passlen, &diags) != 0) {
 		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-	} else {
-		cf_buf line = CF_BUF_INIT;
-		cf_pubkey_format(&line, cf_identity_public(id));
-		cf_buf_putc(&line, '\n');
-		if (cli_write_stdout(&line) < 0)
-			rc = CF_EXIT_USAGE;
-		cf_buf_free(&line);
+	} else if ((rc = print_public(cf_identity_public(id))) == 0) {
+		char fp[CF_FINGERPRINT_BYTES];
+		cf_pubkeys_fingerprint(fp, cf_identity_public(id));
 		fprintf(stderr,
-			"casefile: keygen: identity written to %s%s\n"
-			"  give the line above to a member, who runs `casefile member add NAME "
-			"LINE`\n",
-			path, pass ? " (protected by your passphrase)" : "");
+			"casefile: keygen: identity written to %s%s; fingerprint %s\n"
+			"  give the line above to an admin, who runs `casefile member add NAME "
+			"LINE`, and read them the fingerprint\n",
+			path, pass ? " (protected by your passphrase)" : "", fp);
 	}
 	cf_identity_free(id);
 	cli_passphrase_free(pass);
@@ -221,10 +311,10 @@ static const char key_usage[] =
     "       casefile key public\n"
     "\n"
     "export: writes every key this clone holds (.git/casefile/keys) to FILE, mode 0600,\n"
-    "each protected by a passphrase (Argon2id): a backup, which 'casefile unlock\n"
-    "--key-file FILE' reads back. The passphrase is asked twice, or read from the first\n"
-    "line of --passphrase-file FILE.\n"
-    "public: prints the public key of your identity, the line 'casefile keygen' printed.\n"
+    "each protected by a passphrase (Argon2id, at least 12 characters): a backup, which\n"
+    "'casefile unlock --key-file FILE' reads back. The passphrase is asked twice, or read\n"
+    "from the first line of --passphrase-file FILE.\n"
+    "public: prints the public line of your identity, the line 'casefile keygen' printed.\n"
     "\n"
     "Exit codes: 0 done, 2 usage error, 3 no keys, or they could not be written.\n";
 
@@ -269,6 +359,12 @@ static int key_export(int argc, char **argv)
 	if ((rc = cli_passphrase(&pass, &passlen, pass_file, "Passphrase for the export: ", 1,
 				 "key export")))
 		goto out;
+	if (!cf_passphrase_acceptable(pass, passlen)) {
+		rc = cli_key_error("key export", CF_EXIT_USAGE, "crypt/passphrase", NULL,
+				   "the passphrase is too short: at least %d characters",
+				   CF_PASSPHRASE_MIN);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			cf_buf_putc(&text, '\n');
@@ -290,7 +386,7 @@ static int key_export(int argc, char **argv)
 		n, n == 1 ? "" : "s", out_path, out_path);
 out:
 	cli_passphrase_free(pass);
-	cf_buf_free(&text);
+	wipe_free(&text);
 	cf_keyring_free(ring);
 	cf_diags_free(&diags);
 	free(root);
@@ -300,8 +396,8 @@ out:
 
 static int key_public(void)
 {
-	char *path = cf_identity_default_path();
-	unsigned char pub[CF_PUBKEY_BYTES];
+	char *path = cli_identity_path();
+	cf_pubkeys pub;
 	cf_diags diags = CF_DIAGS_INIT;
 	int rc = 0;
 	if (!path) {
@@ -310,15 +406,10 @@ static int key_public(void)
 	} else if (access(path, F_OK) != 0) {
 		rc = cli_key_error("key public", CF_EXIT_KEY, "crypt/identity",
 				   "`casefile keygen` makes one", "no identity at %s", path);
-	} else if (cf_identity_read_public(pub, path, &diags) != 0) {
+	} else if (cf_identity_read_public(&pub, path, &diags) != 0) {
 		rc = cli_key_diags(&diags, CF_EXIT_KEY);
 	} else {
-		cf_buf line = CF_BUF_INIT;
-		cf_pubkey_format(&line, pub);
-		cf_buf_putc(&line, '\n');
-		if (cli_write_stdout(&line) < 0)
-			rc = CF_EXIT_USAGE;
-		cf_buf_free(&line);
+		rc = print_public(&pub);
 	}
 	cf_diags_free(&diags);
 	free(path);
@@ -349,21 +440,28 @@ int cmd_key(int argc, char **argv, const cf_cli *cli)
 /* ---- unlock ---- */
 
 static const char unlock_usage[] =
-    "usage: casefile unlock [--passphrase-file FILE] [--key-file EXPORT]\n"
+    "usage: casefile unlock [--expect FINGERPRINT] [--passphrase-file FILE]\n"
+    "                       [--key-file EXPORT]\n"
     "\n"
-    "Installs the keys sealed to you and checks cases/ out again as plaintext. Your\n"
-    "identity (~/.config/casefile/identity, or CASEFILE_IDENTITY) must be a member: its\n"
-    "public key in .casefile/members/NAME.pub. Every .casefile/keys/KEYID/NAME.sealed is\n"
-    "opened and the key installed in .git/casefile/keys. With --key-file, the keys come\n"
-    "from a backup that 'casefile key export' wrote instead.\n"
+    "Installs the keys the member log seals to you and checks cases/ out again as\n"
+    "plaintext. The member log (.casefile/members.log) is verified first: every entry\n"
+    "signed by an admin, back to its first. The first entry's hash is the repository's\n"
+    "fingerprint: the first unlock of a clone shows it and pins it, and from then on the\n"
+    "clone refuses a log that does not descend from it. Compare it with the fingerprint\n"
+    "your administrator gave you (`casefile init` printed it), or let unlock compare:\n"
     "\n"
+    "  --expect FINGERPRINT    refuse unless the repository's fingerprint is this one\n"
     "  --passphrase-file FILE  the passphrase of the identity or the export (first line)\n"
-    "  --key-file EXPORT       install the keys of a passphrase-protected export\n"
+    "  --key-file EXPORT       install the keys of a passphrase-protected export instead\n"
     "\n"
-    "Refuses to touch cases/ while it has unstaged changes. Run 'casefile init' in a\n"
-    "fresh clone first: it configures the filter that decrypts.\n"
+    "Your identity (~/.config/casefile/identity, or CASEFILE_IDENTITY) must be a member of\n"
+    "the log. Only keys sealed to the keys the log records for you, and matching the\n"
+    "log's commitment to each key, are installed. Refuses to touch cases/ while it has\n"
+    "unstaged changes. Run 'casefile init' in a fresh clone first: it configures the\n"
+    "filter that decrypts.\n"
     "\n"
-    "Exit codes: 0 done, 2 usage error or local changes, 3 no key for you, or a key problem.\n";
+    "Exit codes: 0 done, 2 usage error or local changes, 3 no key for you, an untrusted\n"
+    "member log, or a key problem.\n";
 
 /* Splits an export file into its keys and installs them. */
 static int install_export(size_t *count, const char *git_dir, const char *file,
@@ -409,132 +507,185 @@ static int install_export(size_t *count, const char *git_dir, const char *file,
 				   "%s holds no keys", file);
 out:
 	cli_passphrase_free(pass);
-	cf_buf_free(&text);
+	wipe_free(&text);
 	cf_diags_free(&diags);
 	return rc;
 }
 
-/* The member whose .pub holds pub (malloc'd name), or NULL. */
-static char *find_member(const char *root, const unsigned char pub[CF_PUBKEY_BYTES])
-{
-	char *dir = cf_path_join(root, CF_MEMBERS_DIR);
-	cf_strlist names = CF_STRLIST_INIT;
-	char *found = NULL;
-	if (dir && cli_list_names(&names, dir, ".pub") == 0) {
-		for (size_t i = 0; i < names.n && !found; i++) {
-			cf_buf p = CF_BUF_INIT;
-			unsigned char have[CF_PUBKEY_BYTES];
-			cf_buf_printf(&p, "%s/%s.pub", dir, names.items[i]);
-			if (!cf_buf_oom(&p) && cli_read_pubkey(have, p.ptr) == 0 &&
-			    sodium_memcmp(have, pub, CF_PUBKEY_BYTES) == 0)
-				found = cf_strdup(names.items[i]);
-			cf_buf_free(&p);
-		}
-	}
-	cf_strlist_free(&names);
-	free(dir);
-	return found;
-}
-
-/* Opens every key sealed to the member whose public key is our identity's, and installs it.
- * Appends what was installed to what; sets *member_out to the member's name (malloc'd). */
-static int install_sealed(size_t *count, cf_buf *what, char **member_out, const char *root,
-			  const char *git_dir, const cf_access *a, const char *pass_file)
+/* Opens every key the log seals to the member whose X25519 key is the identity's, checks it
+ * against the log's id and commitment, and installs it.  Appends what was installed to
+ * what; *member_out (malloc'd) names the member. */
+static int install_sealed(size_t *count, cf_buf *what, char **member_out, const cf_mlog *log,
+			  const char *git_dir, const char *pass_file)
 {
 	*count = 0;
 	*member_out = NULL;
-	char *path = cf_identity_default_path();
-	char *pass = NULL, *member = NULL, *keys_dir = NULL;
-	size_t passlen = 0;
 	cf_identity *id = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
-	cf_strlist dirs = CF_STRLIST_INIT;
 	int rc = 0, failed = 0;
-	if (!path || access(path, F_OK) != 0) {
-		rc =
-		    cli_key_error("unlock", CF_EXIT_KEY, "crypt/identity",
-				  "`casefile keygen` makes one; or give a backup with --key-file",
-				  "no identity at %s", path ? path : "~/.config/casefile/identity");
+	if ((rc = cli_identity_open(&id, pass_file, "unlock")))
+		goto out;
+	const cf_mlog_member *m = cli_member_of(log, id, "unlock");
+	if (!m) {
+		rc = CF_EXIT_KEY;
 		goto out;
 	}
-	if (cf_identity_is_protected(path) == 1 &&
-	    (rc = cli_passphrase(&pass, &passlen, pass_file, "Passphrase of your identity: ", 0,
-				 "unlock")))
-		goto out;
-	if (cf_identity_load(&id, path, pass, passlen, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_KEY);
-		goto out;
-	}
-	member = find_member(root, cf_identity_public(id));
-	if (!member) {
-		cf_buf line = CF_BUF_INIT;
-		cf_pubkey_format(&line, cf_identity_public(id));
-		rc = cli_key_error(
-		    "unlock", CF_EXIT_KEY, "crypt/no-key",
-		    "give a member your public key (`casefile key public` prints "
-		    "it); they run `casefile member add NAME LINE` and commit; then "
-		    "pull and run `casefile unlock` again",
-		    "no key of this repository is sealed to you: your public key (%s) "
-		    "is not in %s/",
-		    cf_buf_cstr(&line), CF_MEMBERS_DIR);
-		cf_buf_free(&line);
-		goto out;
-	}
-	keys_dir = cf_path_join(root, CF_SEALED_DIR);
-	if (!keys_dir || cli_list_names(&dirs, keys_dir, "") < 0) {
-		rc = cli_key_error("unlock", CF_EXIT_USAGE, NULL, NULL, "cannot read %s/",
-				   CF_SEALED_DIR);
-		goto out;
-	}
-	for (size_t i = 0; i < dirs.n; i++) {
-		unsigned char kid[CF_KEYID_BYTES];
-		if (cf_keyid_parse(kid, dirs.items[i]) != 0)
+	size_t current = 0, history = 0;
+	for (size_t i = 0; i < cf_mlog_keys(log); i++) {
+		const cf_mlog_seal *s = cf_mlog_seal_for(log, i, m->name);
+		if (!s)
 			continue;
-		cf_buf sp = CF_BUF_INIT, text = CF_BUF_INIT;
-		cf_buf_printf(&sp, "%s/%s/%s.sealed", CF_SEALED_DIR, dirs.items[i], member);
-		char *full = cf_path_join(root, cf_buf_cstr(&sp));
+		const cf_mlog_key *lk = cf_mlog_key_at(log, i);
 		cf_key *k = NULL;
-		if (full && cf_is_file(full)) {
-			if (cf_read_file_buf(&text, full, 4096) < 0) {
-				cli_key_error("unlock", 0, "crypt/key-io", NULL,
-					      "cannot read %s: %s", sp.ptr, strerror(errno));
-				failed = 1;
-			} else if (cf_key_unseal(&k, text.ptr, text.len, kid, id, sp.ptr, &diags) !=
-				       0 ||
-				   cf_keystore_install(git_dir, k, &diags) != 0) {
-				failed = 1;
-			} else {
-				if ((*count)++)
-					cf_buf_puts(what, ", ");
-				cli_describe_key(what, a, kid);
-			}
+		if (cf_key_unseal(&k, s->sealed, strlen(s->sealed), lk->id, lk->commitment, id,
+				  CF_MLOG_PATH, &diags) != 0 ||
+		    cf_keystore_install(git_dir, k, &diags) != 0) {
+			failed = 1;
+		} else if (lk->retired) {
+			history++;
+		} else {
+			if (current++)
+				cf_buf_puts(what, ", ");
+			cli_describe_key(what, log, lk->id);
 		}
 		cf_key_free(k);
-		free(full);
-		cf_buf_free(&sp);
-		cf_buf_free(&text);
 	}
 	cli_print_diags(stderr, &diags);
+	*count = current + history;
+	if (history)
+		cf_buf_printf(what, "%s%zu retired key%s (history)", current ? ", " : "", history,
+			      history == 1 ? "" : "s");
 	if (*count == 0) {
 		rc = cli_key_error("unlock", CF_EXIT_KEY, "crypt/no-key",
-				   "ask a member who holds the keys to run `casefile member add` "
-				   "for you",
-				   "no key is sealed to member %s in %s/", member, CF_SEALED_DIR);
+				   "ask an admin to run `casefile member add` for you",
+				   "the member log seals no key to member %s", m->name);
 		goto out;
 	}
 	if (failed)
 		rc = CF_EXIT_KEY;
-	*member_out = member;
-	member = NULL;
+	*member_out = cf_strdup(m->name);
 out:
-	cf_strlist_free(&dirs);
 	cf_identity_free(id);
-	cli_passphrase_free(pass);
 	cf_diags_free(&diags);
-	free(keys_dir);
-	free(member);
-	free(path);
 	return rc;
+}
+
+/* A repository an older casefile left, not yet upgraded: the keys sealed to the identity in
+ * .casefile/keys/, read-only (lib/legacy). */
+static int install_legacy(size_t *count, cf_buf *what, char **member_out, const char *root,
+			  const char *git_dir, const char *pass_file)
+{
+	*count = 0;
+	*member_out = NULL;
+	cf_identity *id = NULL;
+	cf_diags diags = CF_DIAGS_INIT;
+	cf_legacy_member *members = NULL;
+	size_t n_members = 0;
+	cf_legacy_access a;
+	memset(&a, 0, sizeof(a));
+	int rc = 0;
+	if ((rc = cli_identity_open(&id, pass_file, "unlock")))
+		goto out;
+	if (cf_legacy_access_load(&a, root, &diags) != 0 ||
+	    cf_legacy_members(&members, &n_members, NULL, root) != 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+		goto out;
+	}
+	const char *name = NULL;
+	for (size_t i = 0; i < n_members && !name; i++)
+		if (memcmp(members[i].pub.box, cf_identity_public(id)->box, CF_PUBKEY_BYTES) == 0)
+			name = members[i].name;
+	if (!name) {
+		rc = cli_key_error("unlock", CF_EXIT_KEY, "crypt/no-key", NULL,
+				   "your public key is not in %s/", CF_LEGACY_MEMBERS_DIR);
+		goto out;
+	}
+	/* Every key the access list names, and the cases' keys. */
+	size_t n_ids = a.n + (size_t)a.has_repository_key;
+	for (size_t i = 0; i < n_ids; i++) {
+		const unsigned char *kid = i < a.n ? a.cases[i].key : a.repository_key;
+		cf_buf text = CF_BUF_INIT;
+		cf_key *k = NULL;
+		if (cf_legacy_sealed_read(&text, root, kid, name) == 1 &&
+		    cf_key_unseal(&k, text.ptr, text.len, kid, NULL, id, CF_LEGACY_SEALED_DIR,
+				  &diags) == 0 &&
+		    cf_keystore_install(git_dir, k, &diags) == 0) {
+			if ((*count)++)
+				cf_buf_puts(what, ", ");
+			if (i < a.n)
+				cf_buf_printf(what, "case %s", a.cases[i].id);
+			else
+				cf_buf_puts(what, "repository");
+		}
+		cf_key_free(k);
+		cf_buf_free(&text);
+	}
+	cli_print_diags(stderr, &diags);
+	if (*count == 0) {
+		rc = cli_key_error("unlock", CF_EXIT_KEY, "crypt/no-key", NULL,
+				   "no key is sealed to member %s in %s/", name,
+				   CF_LEGACY_SEALED_DIR);
+		goto out;
+	}
+	*member_out = cf_strdup(name);
+out:
+	cf_legacy_members_free(members, n_members);
+	cf_legacy_access_free(&a);
+	cf_identity_free(id);
+	cf_diags_free(&diags);
+	return rc;
+}
+
+/* 1 when the log commits to at least one of the keys the clone holds. */
+static int log_knows_a_held_key(const cf_mlog *log, const cf_keyring *ring)
+{
+	for (size_t i = 0; i < cf_keyring_len(ring); i++)
+		if (cf_mlog_key_by_id(log, cf_key_id(cf_keyring_at(ring, i))))
+			return 1;
+	return 0;
+}
+
+/* The trust step: the log verified, the pin checked or made.  0, or an exit code. */
+static int trust_log(const cf_mlog *log, const cf_trust_pin *pin, const cf_keyring *ring,
+		     const char *git_dir, const char *expect)
+{
+	char fp[CF_FINGERPRINT_BYTES];
+	cf_mlog_fingerprint(fp, log);
+	if (expect && !cf_fingerprint_matches(fp, expect))
+		return cli_key_error("unlock", CF_EXIT_KEY, "crypt/untrusted",
+				     "do not use this clone for cases until you know why: ask your "
+				     "administrator for the repository's fingerprint",
+				     "the repository's fingerprint is %s, not %s: this member log "
+				     "is not the one you expected",
+				     fp, expect);
+	if (pin->pinned) {
+		printf("casefile: unlock: member log verified: %zu entr%s, fingerprint %s "
+		       "(pinned)\n",
+		       cf_mlog_entries(log), cf_mlog_entries(log) == 1 ? "y" : "ies", fp);
+		return 0;
+	}
+	if (!expect && cf_keyring_len(ring) && !log_knows_a_held_key(log, ring))
+		return cli_key_error("unlock", CF_EXIT_KEY, "crypt/untrusted",
+				     "if your administrator confirms this fingerprint, run "
+				     "`casefile unlock --expect FINGERPRINT`",
+				     "the member log (fingerprint %s) knows none of the keys this "
+				     "clone holds: it may not be your repository's log",
+				     fp);
+	cf_diags diags = CF_DIAGS_INIT;
+	int rc = cf_trust_pin_save(git_dir, log, &diags);
+	if (rc < 0) {
+		rc = cli_key_diags(&diags, CF_EXIT_KEY);
+		cf_diags_free(&diags);
+		return rc;
+	}
+	cf_diags_free(&diags);
+	printf("casefile: unlock: member log verified: %zu entr%s; the repository's fingerprint "
+	       "is %s\n",
+	       cf_mlog_entries(log), cf_mlog_entries(log) == 1 ? "y" : "ies", fp);
+	printf("  pinned in this clone%s\n",
+	       expect ? " (as you expected)"
+		      : ": compare it with the fingerprint your administrator gave you");
+	return 0;
 }
 
 static void print_tally(const char *cmd, const tally *t)
@@ -552,7 +703,7 @@ static void print_tally(const char *cmd, const tally *t)
 int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 {
 	(void)cli;
-	const char *pass_file = NULL, *key_file = NULL;
+	const char *pass_file = NULL, *key_file = NULL, *expect = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (cli_is_help(a)) {
@@ -562,6 +713,8 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 			pass_file = argv[++i];
 		} else if (strcmp(a, "--key-file") == 0 && i + 1 < argc) {
 			key_file = argv[++i];
+		} else if (strcmp(a, "--expect") == 0 && i + 1 < argc) {
+			expect = argv[++i];
 		} else {
 			return cli_usage("unlock", "unknown argument '%s'", a);
 		}
@@ -570,13 +723,13 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 	int rc = cli_open_clone(&root, &git_dir, "unlock");
 	if (rc)
 		return rc;
-	cf_access a;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_buf what = CF_BUF_INIT, status = CF_BUF_INIT;
 	cf_keyring *ring = NULL;
+	cf_mlog *log = NULL;
+	cf_trust_pin pin;
 	size_t count = 0;
 	int key_rc = 0;
-	memset(&a, 0, sizeof(a));
 	if (!cli_filter_configured(root)) {
 		rc = cli_key_error(
 		    "unlock", CF_EXIT_USAGE, NULL, "run `casefile init` in this clone first",
@@ -584,8 +737,16 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 		    "would be decrypted");
 		goto out;
 	}
-	if (cf_access_load(&a, root, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+	/* remember 0: the log is kept only once it is trusted (pinned) below. */
+	if ((rc = cli_load_log_keys(&log, &pin, &ring, root, git_dir, 0, &diags)))
+		goto out;
+	if (log) {
+		if ((rc = trust_log(log, &pin, ring, git_dir, expect)))
+			goto out;
+		cf_trust_remember(git_dir, log, &diags);
+	} else if (expect) {
+		rc = cli_key_error("unlock", CF_EXIT_KEY, "crypt/untrusted", NULL,
+				   "this repository has no member log, so it has no fingerprint");
 		goto out;
 	}
 	if (key_file) {
@@ -595,10 +756,18 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 			       count == 1 ? "" : "s", key_file);
 	} else {
 		char *member = NULL;
-		key_rc = install_sealed(&count, &what, &member, root, git_dir, &a, pass_file);
+		if (log)
+			key_rc = install_sealed(&count, &what, &member, log, git_dir, pass_file);
+		else
+			key_rc = install_legacy(&count, &what, &member, root, git_dir, pass_file);
 		if (count)
 			printf("casefile: unlock: %zu key%s of member %s installed: %s\n", count,
 			       count == 1 ? "" : "s", member ? member : "?", cf_buf_cstr(&what));
+		if (count && !log)
+			fprintf(stderr,
+				"casefile: unlock: warning[crypt/upgrade]: this repository has no "
+				"signed member log: it is readable, but nothing new is encrypted "
+				"until an admin runs `casefile upgrade`\n");
 		free(member);
 	}
 	if (count == 0) {
@@ -617,6 +786,8 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 		rc = CF_EXIT_USAGE;
 		goto out;
 	}
+	cf_keyring_free(ring);
+	ring = NULL;
 	if (cf_keystore_load(&ring, git_dir, &diags) != 0) {
 		rc = cli_key_diags(&diags, CF_EXIT_KEY);
 		goto out;
@@ -643,7 +814,7 @@ int cmd_unlock(int argc, char **argv, const cf_cli *cli)
 	rc = key_rc;
 out:
 	cf_keyring_free(ring);
-	cf_access_free(&a);
+	cf_mlog_free(log);
 	cf_buf_free(&what);
 	cf_buf_free(&status);
 	cf_diags_free(&diags);
@@ -657,9 +828,9 @@ out:
 static const char lock_usage[] =
     "usage: casefile lock [--force]\n"
     "\n"
-    "Removes every key this clone holds (.git/casefile/keys) and checks cases/ out again,\n"
-    "now as ciphertext: the working tree then holds nothing readable. 'casefile unlock'\n"
-    "brings the keys back from the copies sealed to you.\n"
+    "Removes every key this clone holds (.git/casefile/keys; each file overwritten before\n"
+    "it is unlinked) and checks cases/ out again, now as ciphertext: the working tree then\n"
+    "holds nothing readable. 'casefile unlock' brings the keys back from the member log.\n"
     "\n"
     "Refuses while cases/ has unstaged changes or files git does not track (they would\n"
     "be lost, or stay plaintext), and while a key this clone holds is sealed to no member\n"
@@ -670,30 +841,48 @@ static const char lock_usage[] =
     "\n"
     "Exit codes: 0 done, 2 refused or usage error, 3 a key problem.\n";
 
-/* Keys the clone holds that access.yaml uses and that no member holds a sealed copy of. */
-static int unsealed_keys(cf_buf *out, const char *root, const cf_access *a, const cf_keyring *ring)
+/* Keys the clone holds that the log (or, before it, access.yaml) uses and that no member
+ * holds a sealed copy of. */
+static int unsealed_keys(cf_buf *out, const char *root, const cf_mlog *log, const cf_keyring *ring)
 {
 	int n = 0;
+	cf_legacy_access a;
+	memset(&a, 0, sizeof(a));
+	cf_diags quiet = CF_DIAGS_INIT;
+	if (!log)
+		cf_legacy_access_load(&a, root, &quiet);
 	for (size_t i = 0; i < cf_keyring_len(ring); i++) {
 		const unsigned char *id = cf_key_id(cf_keyring_at(ring, i));
-		cf_buf d = CF_BUF_INIT;
-		if (cli_describe_key(&d, a, id) != 0) {
-			cf_buf_free(&d);
-			continue; /* no longer in use: history only */
-		}
 		char hex[CF_KEYID_HEX_BYTES];
 		cf_keyid_hex(hex, id);
-		cf_buf p = CF_BUF_INIT;
-		cf_buf_printf(&p, "%s/%s/%s", root, CF_SEALED_DIR, hex);
-		cf_strlist sealed = CF_STRLIST_INIT;
-		if (cli_list_names(&sealed, cf_buf_cstr(&p), ".sealed") != 0 || sealed.n == 0) {
-			cf_buf_printf(out, "%s%s (%s)", n ? ", " : "", cf_buf_cstr(&d), hex);
-			n++;
+		int used = 0, sealed = 0;
+		if (log) {
+			for (size_t k = 0; k < cf_mlog_keys(log) && !used; k++) {
+				const cf_mlog_key *lk = cf_mlog_key_at(log, k);
+				if (memcmp(lk->id, id, CF_KEYID_BYTES) != 0)
+					continue;
+				used = 1;
+				for (size_t s = 0; s < cf_mlog_seals(log) && !sealed; s++) {
+					const cf_mlog_seal *se = cf_mlog_seal_at(log, s);
+					const cf_mlog_member *m =
+					    cf_mlog_member_named(log, se->member);
+					sealed = se->key == k && m && m->active;
+				}
+			}
+		} else {
+			used = (a.has_repository_key &&
+				memcmp(a.repository_key, id, CF_KEYID_BYTES) == 0);
+			for (size_t c = 0; c < a.n && !used; c++)
+				used = memcmp(a.cases[c].key, id, CF_KEYID_BYTES) == 0;
+			cf_strlist h = CF_STRLIST_INIT;
+			sealed = cf_legacy_holders(&h, root, id) == 0 && h.n > 0;
+			cf_strlist_free(&h);
 		}
-		cf_strlist_free(&sealed);
-		cf_buf_free(&p);
-		cf_buf_free(&d);
+		if (used && !sealed)
+			cf_buf_printf(out, "%skey %s", n++ ? ", " : "", hex);
 	}
+	cf_legacy_access_free(&a);
+	cf_diags_free(&quiet);
 	return n;
 }
 
@@ -715,11 +904,10 @@ int cmd_lock(int argc, char **argv, const cf_cli *cli)
 	int rc = cli_open_clone(&root, &git_dir, "lock");
 	if (rc)
 		return rc;
-	cf_access a;
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_buf status = CF_BUF_INIT, lost = CF_BUF_INIT;
 	cf_keyring *ring = NULL, *none = NULL;
-	memset(&a, 0, sizeof(a));
+	cf_mlog *log = NULL;
 	if ((rc = cases_status(&status, root, 1, "lock")))
 		goto out;
 	if (status.len && !force) {
@@ -731,10 +919,14 @@ int cmd_lock(int argc, char **argv, const cf_cli *cli)
 		rc = CF_EXIT_USAGE;
 		goto out;
 	}
-	if (cf_access_load(&a, root, &diags) != 0) {
-		rc = cli_key_diags(&diags, CF_EXIT_USAGE);
+	/* An untrusted log does not stop a lock: it only makes the check below impossible. */
+	if (cli_load_log_keys(&log, NULL, NULL, root, git_dir, 0, &diags) != 0 && !force) {
+		rc = cli_key_error("lock", CF_EXIT_KEY, NULL,
+				   "resolve the member log first, or `casefile lock --force`",
+				   "cannot tell whether the keys are sealed to anyone");
 		goto out;
 	}
+	cf_diags_clear(&diags);
 	/* A clone whose key store others may read still gets locked: clear what is there. */
 	if (cf_keystore_load(&ring, git_dir, &diags) != 0 && !force) {
 		cli_print_diags(stderr, &diags);
@@ -743,7 +935,7 @@ int cmd_lock(int argc, char **argv, const cf_cli *cli)
 				   "cannot read the keys this clone holds");
 		goto out;
 	}
-	if (ring && unsealed_keys(&lost, root, &a, ring) > 0 && !force) {
+	if (ring && unsealed_keys(&lost, root, log, ring) > 0 && !force) {
 		rc = cli_key_error("lock", CF_EXIT_USAGE, NULL,
 				   "seal it to a member first (`casefile member add`), or keep a "
 				   "backup (`casefile key export -o FILE`) and run `casefile lock "
@@ -785,7 +977,7 @@ int cmd_lock(int argc, char **argv, const cf_cli *cli)
 out:
 	cf_keyring_free(ring);
 	cf_keyring_free(none);
-	cf_access_free(&a);
+	cf_mlog_free(log);
 	cf_buf_free(&status);
 	cf_buf_free(&lost);
 	cf_diags_free(&diags);

@@ -5,7 +5,9 @@
  * ciphertext: the common ancestor, ours (where the result goes) and theirs, and the path.  A
  * line-based merge of ciphertext is meaningless, so this driver decrypts the three into secure
  * memory, merges them there with libgit2's three-way file merge, encrypts the result with the
- * key .casefile/access.yaml names for the path and writes it over ours atomically.  Plaintext
+ * key the member log assigns the path's case now (lib/trust: the newest log the clone sees,
+ * the one a merge of a rotation brings in among them; never the working tree's older copy)
+ * and writes it over ours atomically.  Plaintext
  * never reaches the disk: on a conflict git stores the result (conflict markers and all) as
  * ciphertext, and the smudge filter shows the markers in the working tree.
  *
@@ -32,9 +34,11 @@
 #include "cli.h"
 #include "crypt.h"
 #include "fs.h"
+#include "access.h"
 #include "keys.h"
 #include "repo.h"
 #include "source.h"
+#include "trust.h"
 
 static const char usage_text[] =
     "usage: casefile merge [--marker-size N] [--ancestor-label L] [--ours-label L]\n"
@@ -44,8 +48,8 @@ static const char usage_text[] =
     "  [merge \"casefile\"]\n"
     "      driver = casefile merge --marker-size %L %O %A %B %P\n"
     "Decrypts the ancestor, ours and theirs (ciphertext, as git stores them) in memory,\n"
-    "merges them line by line, encrypts the result with the key .casefile/access.yaml names\n"
-    "for PATH and writes it over OURS.  On a conflict the result holds the usual conflict\n"
+    "merges them line by line, encrypts the result with the key the member log assigns\n"
+    "PATH's case now and writes it over OURS.  On a conflict the result holds the usual conflict\n"
     "markers (labelled ours and theirs unless told otherwise); the working tree shows them in\n"
     "plaintext, git stores them encrypted.\n"
     "\n"
@@ -55,6 +59,7 @@ static const char usage_text[] =
 typedef struct merge_args {
 	const char *file[3]; /* ancestor, ours, theirs */
 	const char *path;    /* the repository path the result is for */
+	char *shown;	     /* it as messages show it: control characters escaped */
 	const char *label[3];
 	unsigned marker_size;
 } merge_args;
@@ -117,21 +122,26 @@ static int parse_args(merge_args *a, int argc, char **argv)
 	for (size_t i = 0; i < 3; i++)
 		a->file[i] = pos[i];
 	a->path = pos[3];
+	cf_buf b = CF_BUF_INIT;
+	cf_diag_put_shown(&b, a->path);
+	a->shown = cf_buf_detach(&b);
+	if (!a->shown)
+		return cli_usage("merge", "out of memory");
 	return 0;
 }
 
 /* Reads one of git's temporary files into the secure arena and decrypts it when it is a blob:
  * 0, or an exit code (the message printed). */
-static int read_side(side *out, const char *file, const char *path, const char *which,
-		     cf_arena *arena, const cf_keyring *ring)
+static int read_side(side *out, const char *file, const char *path, const char *shown,
+		     const char *which, cf_arena *arena, const cf_keyring *ring)
 {
 	char *data;
 	size_t len;
 	memset(out, 0, sizeof(*out));
 	int rc = cf_read_file_arena(&data, &len, arena, file, CF_CRYPT_MAX_BLOB);
 	if (rc < 0) {
-		fprintf(stderr, "casefile: merge: %s: cannot read %s (%s): %s\n", path, which, file,
-			rc == -2 ? "too large" : strerror(errno));
+		fprintf(stderr, "casefile: merge: %s: cannot read %s (%s): %s\n", shown, which,
+			file, rc == -2 ? "too large" : strerror(errno));
 		return CF_EXIT_USAGE;
 	}
 	if (len < CF_CRYPT_MAGIC_BYTES || memcmp(data, CF_CRYPT_MAGIC, CF_CRYPT_MAGIC_BYTES) != 0) {
@@ -149,7 +159,7 @@ static int read_side(side *out, const char *file, const char *path, const char *
 	rc = cf_crypt_decrypt(&plain, &plain_len, arena, ring, data, len, path, &diags);
 	if (rc < 0) {
 		cli_print_diags(stderr, &diags);
-		fprintf(stderr, "casefile: merge: %s: cannot decrypt %s: not merged\n", path,
+		fprintf(stderr, "casefile: merge: %s: cannot decrypt %s: not merged\n", shown,
 			which);
 		cf_diags_free(&diags);
 		return rc == CF_CRYPT_ERROR ? CF_EXIT_USAGE : CF_EXIT_KEY;
@@ -160,32 +170,36 @@ static int read_side(side *out, const char *file, const char *path, const char *
 	return 0;
 }
 
-/* The key the result is encrypted with: the one access.yaml names for the path; for a path it
- * does not encrypt, the key of a side that was encrypted anyway (never write plaintext where
- * ciphertext was); NULL when neither (a plaintext merge).  An exit code when the key is not
- * held. */
-static int result_key(const cf_key **out, const cf_access *access, const cf_keyring *ring,
-		      const char *path, const side *sides)
+/* The key the result is encrypted with: the one the member log assigns the path now; NULL
+ * when no side was encrypted and the log encrypts nothing there (a plaintext merge).  An exit
+ * code when the key is not held, or the repository has no log (read-only until upgraded). */
+static int result_key(const cf_key **out, const cf_mlog *log, const cf_keyring *ring,
+		      const char *shown, const char *path, const side *sides)
 {
 	*out = NULL;
-	const unsigned char *want = cf_access_key_for(access, path);
-	for (size_t i = 0; !want && i < 3; i++) {
-		size_t k = (i + 1) % 3; /* ours first, then theirs, then the ancestor */
-		if (sides[k].was_blob)
-			want = sides[k].key;
-	}
-	if (!want)
+	const cf_mlog_key *lk = log ? cf_access_key_for_path(log, path) : NULL;
+	int any_blob = sides[0].was_blob || sides[1].was_blob || sides[2].was_blob;
+	if (!lk && !any_blob && !cf_protect_is_encrypted_path(path))
 		return 0;
-	*out = cf_keyring_find(ring, want);
+	if (!lk) {
+		fprintf(stderr,
+			"%s: error[crypt/upgrade]: the repository has no signed member log, so "
+			"nothing new is encrypted (it is read-only)\n  hint: an admin runs "
+			"`casefile upgrade` once, and commits\ncasefile: merge: %s: not merged\n",
+			shown, shown);
+		return CF_EXIT_KEY;
+	}
+	*out = cf_keyring_find(ring, lk->id);
 	if (*out)
 		return 0;
-	char hex[CF_KEYID_HEX_BYTES];
-	cf_keyid_hex(hex, want);
+	cf_buf what = CF_BUF_INIT;
+	cf_access_describe_key(&what, lk);
 	fprintf(stderr,
-		"%s: error[crypt/no-key]: the result must be encrypted with key %s, which you do "
-		"not hold\n  hint: ask a member who holds it to run `casefile member add`, then "
-		"`casefile unlock`\ncasefile: merge: %s: not merged\n",
-		path, hex, path);
+		"%s: error[crypt/no-key]: the result must be encrypted with %s, which you do "
+		"not hold\n  hint: run `casefile unlock`; if it is not sealed to you, ask an "
+		"admin\ncasefile: merge: %s: not merged\n",
+		shown, cf_buf_cstr(&what), shown);
+	cf_buf_free(&what);
 	return CF_EXIT_KEY;
 }
 
@@ -199,7 +213,7 @@ static mode_t mode_of(const char *file)
 }
 
 /* Merges the three sides and writes the result over ours: an exit code. */
-static int merge_and_write(const merge_args *a, const side *sides, const cf_key *key)
+static int merge_and_write(const merge_args *a, const side *sides, const cf_key *key, cf_arena *pad)
 {
 	git_merge_file_input in[3];
 	for (size_t i = 0; i < 3; i++) {
@@ -221,7 +235,7 @@ static int merge_and_write(const merge_args *a, const side *sides, const cf_key 
 	memset(&res, 0, sizeof(res));
 	if (git_merge_file(&res, &in[0], &in[1], &in[2], &opts) < 0) {
 		const git_error *e = git_error_last();
-		fprintf(stderr, "casefile: merge: %s: %s\n", a->path,
+		fprintf(stderr, "casefile: merge: %s: %s\n", a->shown,
 			e && e->message ? e->message : "the merge failed");
 		git_merge_file_result_free(&res);
 		return CF_EXIT_USAGE;
@@ -230,7 +244,7 @@ static int merge_and_write(const merge_args *a, const side *sides, const cf_key 
 	cf_buf out = CF_BUF_INIT;
 	if (!key)
 		cf_buf_put(&out, res.ptr, res.len); /* nothing was encrypted: neither is this */
-	else if (cf_crypt_encrypt(&out, key, res.ptr, res.len) < 0)
+	else if (cf_crypt_encrypt(&out, key, a->path, res.ptr, res.len, pad) < 0)
 		rc = CF_EXIT_USAGE;
 	unsigned clean = res.automergeable;
 	/* libgit2 allocated the merged plaintext with malloc: wipe it before it goes back. */
@@ -241,11 +255,11 @@ static int merge_and_write(const merge_args *a, const side *sides, const cf_key 
 		rc = CF_EXIT_USAGE;
 	if (rc == CF_EXIT_OK &&
 	    cf_write_file_atomic(a->file[1], out.ptr, out.len, mode_of(a->file[1])) < 0) {
-		fprintf(stderr, "casefile: merge: %s: cannot write the result to %s: %s\n", a->path,
-			a->file[1], strerror(errno));
+		fprintf(stderr, "casefile: merge: %s: cannot write the result to %s: %s\n",
+			a->shown, a->file[1], strerror(errno));
 		rc = CF_EXIT_USAGE;
 	} else if (rc != CF_EXIT_OK) {
-		fprintf(stderr, "casefile: merge: %s: cannot encrypt the result\n", a->path);
+		fprintf(stderr, "casefile: merge: %s: cannot encrypt the result\n", a->shown);
 	}
 	if (!key && out.ptr)
 		sodium_memzero(out.ptr, out.cap);
@@ -274,45 +288,67 @@ int cmd_merge(int argc, char **argv, const cf_cli *cli)
 	if (cf_repo_discover(&root, ".") < 0) {
 		fprintf(stderr,
 			"casefile: merge: %s: not inside a case repository (no %s above %s)\n",
-			a.path, CF_CONFIG_PATH, ".");
+			a.shown, CF_CONFIG_PATH, ".");
 		return CF_EXIT_USAGE;
 	}
 	cf_diags diags = CF_DIAGS_INIT;
 	cf_keyring *ring = NULL;
-	cf_access access;
-	memset(&access, 0, sizeof(access));
-	cf_arena *arena = NULL;
+	cf_mlog *log = NULL;
+	cf_trust_pin pin;
+	cf_arena *arena = NULL, *pad = NULL;
+	git_repository *repo = NULL;
+	char *git_dir = cf_source_git_dir(root);
+	if (git_libgit2_init() < 0) {
+		fprintf(stderr, "casefile: merge: cannot initialise libgit2\n");
+		free(git_dir);
+		free(root);
+		free(a.shown);
+		return CF_EXIT_USAGE;
+	}
+	if (git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_error_clear();
+		repo = NULL;
+	}
 	if (cf_source_load_keyring(&ring, root, &diags) < 0 ||
-	    cf_access_load(&access, root, &diags) < 0) {
+	    cf_trust_current(&log, &pin, repo, root, git_dir, 1, &diags) < 0) {
 		cli_print_diags(stderr, &diags);
-		fprintf(stderr, "casefile: merge: %s: not merged\n", a.path);
+		fprintf(stderr, "casefile: merge: %s: not merged\n", a.shown);
 		rc = CF_EXIT_KEY;
 		goto out;
 	}
-	if (cf_arena_new(&arena, 1) < 0) {
+	if (log && !pin.pinned) {
+		fprintf(stderr,
+			"%s: error[crypt/untrusted]: this clone has not pinned the repository's "
+			"fingerprint, so it encrypts nothing with the member log's keys\n  hint: "
+			"run `casefile unlock`\ncasefile: merge: %s: not merged\n",
+			a.shown, a.shown);
+		rc = CF_EXIT_KEY;
+		goto out;
+	}
+	if (cf_arena_new(&arena, 1) < 0 || cf_arena_new(&pad, 1) < 0) {
 		fprintf(stderr, "casefile: merge: out of memory\n");
 		rc = CF_EXIT_USAGE;
 		goto out;
 	}
 	side sides[3];
 	for (size_t i = 0; i < 3; i++)
-		if ((rc = read_side(&sides[i], a.file[i], a.path, side_name[i], arena, ring)))
+		if ((rc = read_side(&sides[i], a.file[i], a.path, a.shown, side_name[i], arena,
+				    ring)))
 			goto out;
 	const cf_key *key;
-	if ((rc = result_key(&key, &access, ring, a.path, sides)))
+	if ((rc = result_key(&key, log, ring, a.shown, a.path, sides)))
 		goto out;
-	if (git_libgit2_init() < 0) {
-		fprintf(stderr, "casefile: merge: cannot initialise libgit2\n");
-		rc = CF_EXIT_USAGE;
-		goto out;
-	}
-	rc = merge_and_write(&a, sides, key);
-	git_libgit2_shutdown();
+	rc = merge_and_write(&a, sides, key, pad);
 out:
 	cf_arena_free(arena); /* wipes the plaintext */
-	cf_access_free(&access);
+	cf_arena_free(pad);
+	cf_mlog_free(log);
 	cf_keyring_free(ring);
 	cf_diags_free(&diags);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	free(git_dir);
 	free(root);
+	free(a.shown);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #                            the example repository is there, git is installed and every
 #                            `casefile CMD --help` succeeds
 #   need_tool TOOL...        bails out unless every TOOL is installed
+#   need_forge               bails out unless the test tools of tests/tools are built
 #   bail WHY                 "Bail out! WHY" and exit 1: prove counts the file as failed
 #   sandbox                  a private HOME, git configuration and member identity, so no
 #                            test reads or changes the user's
@@ -24,9 +25,12 @@
 #                            when one does, and when the objects cannot be read at all (so a
 #                            git that fails never passes for "nothing leaked")
 CASEFILE=${CASEFILE:-$(cd "$(dirname "$0")/../.." && pwd)/build/casefile}
+# The test tools (tests/tools: an attacker's forger of member log entries and blobs), built
+# beside the program by `make check`.
+CF_TOOLS=${CF_TOOLS:-$(dirname "$CASEFILE")/tests/tools}
 CF_SRCDIR=${CF_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${CF_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 tmp=$(cd "$tmp" && pwd -P) || exit 1
 n=0
@@ -92,6 +96,12 @@ need() {
 	command -v git >/dev/null 2>&1 || bail "git is not installed (make deps installs it)"
 	for c in "$@"; do
 		"$CASEFILE" "$c" --help >/dev/null 2>&1 || bail "casefile $c --help fails: the command is missing or broken"
+	done
+}
+
+need_forge() {
+	for t in forge seal-blob; do
+		[ -x "$CF_TOOLS/$t" ] || bail "no test tool $CF_TOOLS/$t (make check builds it)"
 	done
 }
 
