@@ -106,11 +106,11 @@ int cli_ready_to_reencrypt(const char *root, const cf_strlist *files, const char
 		return cli_key_error(cmd, CF_EXIT_USAGE, NULL, NULL, "git status failed");
 	}
 	if (st.len) {
-		cli_key_error(cmd, CF_EXIT_USAGE, NULL,
-			      "commit, stage or stash them first: encrypting the files again "
-			      "would stage them",
-			      "cases/ has unstaged changes; nothing was changed:");
+		fprintf(stderr, "casefile: %s: cases/ has unstaged changes; nothing was changed:\n",
+			cmd);
 		fputs(st.ptr, stderr);
+		fprintf(stderr, "  hint: commit, stage or stash them first: encrypting the files "
+				"again would stage them\n");
 		cf_buf_free(&st);
 		return CF_EXIT_USAGE;
 	}
@@ -202,7 +202,7 @@ int cli_apply_plan(size_t *rekeyed, const char *root, const char *git_dir,
 		rc = CF_EXIT_KEY;
 		goto out;
 	}
-	if ((rc = cli_check_staged(root, plan->verified, NULL, cmd)))
+	if ((rc = cli_check_staged(root, plan->verified, &stale, cmd)))
 		goto out;
 	if (rekeyed)
 		*rekeyed = stale.n;

@@ -714,6 +714,11 @@ int cmd_init(int argc, char **argv, const cf_cli *cli)
 	       r.changed ? "" : ": already set up, nothing changed");
 	fputs(cf_buf_cstr(&r.lines), stdout);
 out:
+	if (rc && r.lines.len) {
+		/* What was done before the step that failed, so nobody has to guess. */
+		printf("casefile: init: %s: stopped after these steps\n", root);
+		fputs(cf_buf_cstr(&r.lines), stdout);
+	}
 	cf_keyring_free(ring);
 	cf_mlog_free(log);
 	cf_diags_free(&diags);

@@ -360,7 +360,8 @@ static int key_export(int argc, char **argv)
 				 "key export")))
 		goto out;
 	if (!cf_passphrase_acceptable(pass, passlen)) {
-		rc = cli_key_error("key export", CF_EXIT_USAGE, "crypt/passphrase", NULL,
+		rc = cli_key_error("key export", CF_EXIT_KEY, "crypt/passphrase",
+				   "a few words make a passphrase long enough",
 				   "the passphrase is too short: at least %d characters",
 				   CF_PASSPHRASE_MIN);
 		goto out;

@@ -54,64 +54,74 @@ repo=$tmp/repo
 run init "$repo" --partnership "Northdale Safeguarding Children Partnership"
 check_run "$( { [ "$rc" = 0 ] && [ ! -s "$err" ]; } && echo 0 || echo 1)" "init DIR --partnership: exit 0, nothing on stderr"
 check_run "$( { grep -q "^  git repository created$" "$out" &&
-	grep -q "^  note: no member added: no identity at $tmp/no-identity" "$out"; } && echo 0 || echo 1)" \
-	"it says it made the git repository, and that no member was added (no identity)"
+	grep -q "^  note: no member log made: no identity at $tmp/no-identity" "$out"; } && echo 0 || echo 1)" \
+	"it says it made the git repository, and that no member log was made (no identity)"
 check_run "$( { [ -d "$repo/.git" ] && [ "$(cat "$repo/.casefile/config.yaml")" = "partnership: Northdale Safeguarding Children Partnership
 calendar: england-and-wales
 case_types: [cspr]" ]; } && echo 0 || echo 1)" ".casefile/config.yaml: partnership, calendar, case type"
 check_run "$( { [ "$(cat "$repo/.gitattributes")" = "cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
 	".gitattributes: exactly the filter line"
-keyid=$(sed -n 's/^repository_key: \([0-9a-f]\{16\}\)$/\1/p' "$repo/.casefile/access.yaml")
-check_run "$( { [ -n "$keyid" ] && grep -q "^case_keys: {}$" "$repo/.casefile/access.yaml"; } && echo 0 || echo 1)" \
-	"access.yaml names a repository key ($keyid) and no case keys"
-check_run "$( { [ "$(stat -c %a "$repo/.git/casefile/keys/$keyid.key")" = 600 ] &&
-	[ "$(stat -c %a "$repo/.git/casefile/keys")" = 700 ] &&
-	[ "$(stat -c %a "$repo/.git/casefile")" = 700 ]; } && echo 0 || echo 1)" \
-	"the key is installed in .git/casefile/keys/$keyid.key, mode 0600, directories 0700"
+check_run "$( { [ ! -e "$repo/.casefile/members.log" ] && [ ! -e "$repo/.casefile/access.yaml" ] &&
+	[ ! -e "$repo/.git/casefile/keys" ]; } && echo 0 || echo 1)" \
+	"no identity: no member log, no access list, no key made"
 want_config="filter.casefile.process=$EXE filter-process
 filter.casefile.required=true
 filter.casefile.clean=$EXE clean %f
 filter.casefile.smudge=$EXE smudge %f
 diff.casefile.textconv=$EXE textconv
+diff.casefile.cachetextconv=false
 merge.casefile.name=casefile three-way merge of encrypted case files
 merge.casefile.driver=$EXE merge %O %A %B %P"
 got_config=$(git -C "$repo" config --local -l | grep -E '^(filter|diff|merge)\.casefile\.')
-check_run "$( { [ "$got_config" = "$want_config" ]; } && echo 0 || echo 1)" \
-	"git configuration: filter, textconv and merge driver run this casefile ($EXE)"
+check_run "$( { [ "$got_config" = "$want_config" ] && [ "$(git -C "$repo" config rerere.enabled)" = false ]; } && echo 0 || echo 1)" \
+	"git configuration: filter, textconv (never cached) and merge driver run this casefile ($EXE); rerere off"
 [ "$got_config" = "$want_config" ] || printf '%s\n' "$got_config" | sed 's/^/#   config: /'
-check_run "$( { [ "$(git -C "$repo" diff --cached --name-only)" = ".casefile/access.yaml
-.casefile/config.yaml
-.gitattributes" ]; } && echo 0 || echo 1)" "staged: access.yaml, config.yaml, .gitattributes (nothing committed)"
+check_run "$( { [ "$(git -C "$repo" diff --cached --name-only)" = ".casefile/config.yaml
+.gitattributes" ]; } && echo 0 || echo 1)" "staged: config.yaml, .gitattributes (nothing committed)"
 check_run "$(git -C "$repo" rev-parse -q --verify HEAD >/dev/null && echo 1 || echo 0)" "no commit was made"
 
 before=$(state "$repo")
 run init "$repo"
 check_run "$( { [ "$rc" = 0 ] && [ "$(head -n 1 "$out")" = "casefile: init: $repo: already set up, nothing changed" ] &&
-	grep -q "^  already: repository key $keyid (this clone holds it)$" "$out"; } && echo 0 || echo 1)" \
-	"init again: exit 0, 'already set up, nothing changed', the same key"
+	grep -q "^  note: no member log made: no identity" "$out"; } && echo 0 || echo 1)" \
+	"init again: exit 0, 'already set up, nothing changed', still no member log"
 check_run "$( { [ "$(state "$repo")" = "$before" ]; } && echo 0 || echo 1)" "init again: no file, setting or index entry changed"
 run -C "$repo" init --partnership "Another Name"
 check_run "$( { [ "$rc" = 0 ] && grep -q "^partnership: Northdale" "$repo/.casefile/config.yaml"; } && echo 0 || echo 1)" \
 	"init in the repository with another --partnership: the existing config.yaml is kept"
 
-# ---- with an identity: the creator is the first member -----------------------------------
-CASEFILE_IDENTITY=$tmp/id-alice "$CASEFILE" keygen >"$tmp/alice.pub" 2>/dev/null
+# ---- with an identity: the creator is the first member, an admin -------------------------
+CASEFILE_IDENTITY=$tmp/id-alice "$CASEFILE" keygen --no-passphrase >"$tmp/alice.pub" 2>"$tmp/keygen.err"
+alice_fp=$(cut -d' ' -f3 "$tmp/alice.pub")
 repo2=$tmp/repo2
 CASEFILE_IDENTITY=$tmp/id-alice run init "$repo2" --partnership "P" --member alice-s
-key2=$(sed -n 's/^repository_key: //p' "$repo2/.casefile/access.yaml")
-check_run "$( { [ "$rc" = 0 ] && grep -q "^  member alice-s (you): the repository key sealed to you$" "$out"; } && echo 0 || echo 1)" \
-	"with an identity: the creator is member alice-s"
-check_run "$( { cmp -s "$tmp/alice.pub" "$repo2/.casefile/members/alice-s.pub" &&
-	grep -q "^casefile-sealed-1 " "$repo2/.casefile/keys/$key2/alice-s.sealed"; } && echo 0 || echo 1)" \
-	"members/alice-s.pub is the keygen line; keys/$key2/alice-s.sealed holds the repository key"
-check_run "$( { git -C "$repo2" diff --cached --name-only | grep -q "^.casefile/keys/$key2/alice-s.sealed$"; } && echo 0 || echo 1)" \
-	"the member's files are staged"
+key2=$(sed -n 's/^  member log .* the repository key \([0-9a-f]\{16\}\) made, sealed to you and installed in .git\/casefile\/keys$/\1/p' "$out")
+repo_fp=$(sed -n 's/^  repository fingerprint \([0-9A-Z-]*\), pinned in this clone: .*/\1/p' "$out")
+check_run "$( { [ "$rc" = 0 ] && [ -n "$key2" ] &&
+	grep -q "^  member log .casefile/members.log begun, signed by you: alice-s, its first admin; " "$out"; } && echo 0 || echo 1)" \
+	"with an identity: the member log is begun, signed by alice-s, its first admin (repository key $key2)"
+(cd "$repo2" && CASEFILE_IDENTITY=$tmp/id-alice run init)
+check_run "$( { [ -n "$repo_fp" ] && grep -q "^  already: member log: 1 entry, repository fingerprint $repo_fp (pinned)$" "$out"; } && echo 0 || echo 1)" \
+	"init prints the repository fingerprint ($repo_fp) and pins it in the clone"
+check_run "$( { [ "$(stat -c %a "$repo2/.git/casefile/keys/$key2.key")" = 600 ] &&
+	[ "$(stat -c %a "$repo2/.git/casefile/keys")" = 700 ] &&
+	[ "$(stat -c %a "$repo2/.git/casefile")" = 700 ]; } && echo 0 || echo 1)" \
+	"the key is installed in .git/casefile/keys/$key2.key, mode 0600, directories 0700"
+(cd "$repo2" && CASEFILE_IDENTITY=$tmp/id-alice run member list)
+check_run "$( { [ "$rc" = 0 ] && [ "$(cat "$out")" = "alice-s  admin   $alice_fp  every case  (genesis, by alice-s)" ]; } && echo 0 || echo 1)" \
+	"member list: alice-s, admin, her fingerprint ($alice_fp), added at the genesis"
+check_run "$( { [ "$(git -C "$repo2" diff --cached --name-only)" = ".casefile/config.yaml
+.casefile/members.log
+.gitattributes" ]; } && echo 0 || echo 1)" "the member log is staged; no access.yaml, no members/ or seals"
 CASEFILE_IDENTITY=$tmp/id-alice run init "$repo2"
-check_run "$( { [ "$rc" = 0 ] && grep -q "^  already: member alice-s (your identity)$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  already: member alice-s (your identity), role admin$" "$out"; } && echo 0 || echo 1)" \
 	"init again: already a member"
 CASEFILE_IDENTITY=$tmp/id-alice USER=alice run init "$tmp/repo3" --partnership "P"
-check_run "$( { [ "$rc" = 0 ] && [ -f "$tmp/repo3/.casefile/members/alice.pub" ]; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && grep -q "signed by you: alice, its first admin" "$out"; } && echo 0 || echo 1)" \
 	"without --member the name is \$USER"
+
+# From here on the member has an identity: files under cases/ can be encrypted.
+CASEFILE_IDENTITY=$tmp/id-alice
 
 # ---- adopting a repository ---------------------------------------------------------------
 adopt=$tmp/adopt
