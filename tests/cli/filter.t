@@ -6,9 +6,8 @@
 # tampered blob is refused at checkout and no plaintext is written; that a checkout of 2,000
 # files starts one filter process; and the single-shot clean, smudge and textconv commands.
 #
-# The repositories are set up by hand, as `casefile init` would: .casefile/access.yaml, a key
-# in .git/casefile/keys (the key file format of lib/crypt.h, written with python3), the
-# attributes and the filter configuration (here in the test's global git configuration).
+# The repositories are made by `casefile init`; the filter configuration is the test's global
+# git configuration, whose wrapper logs every start of casefile.
 
 . "$(dirname "$0")/lib.sh"
 EXAMPLE=$CF_SRCDIR/example-repo
@@ -37,48 +36,40 @@ git config --global filter.casefile.process "'$wrapper' filter-process"
 git config --global filter.casefile.required true
 git config --global diff.casefile.textconv "'$wrapper' textconv"
 
-echo "1..49"
+echo "1..50"
 
-# new_key GITDIR: writes a new key into GITDIR/casefile/keys and prints its id.  The id is the
-# first 8 bytes of crypto_kdf_derive_from_key(16, 3, "cfkeyid1", secret): BLAKE2b keyed with
-# the secret, salt the subkey id, personal the context (lib/crypt.h).
-new_key() {
-	python3 - "$1" <<'EOF'
-import base64, hashlib, os, struct, sys
-git_dir = sys.argv[1]
-secret = os.urandom(32)
-kid = hashlib.blake2b(b"", digest_size=16, key=secret,
-                      salt=struct.pack("<Q", 3) + bytes(8),
-                      person=b"cfkeyid1" + bytes(8)).digest()[:8].hex()
-store = os.path.join(git_dir, "casefile", "keys")
-os.makedirs(store, mode=0o700, exist_ok=True)
-os.chmod(os.path.dirname(store), 0o700)
-os.chmod(store, 0o700)
-fd = os.open(os.path.join(store, kid + ".key"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-os.write(fd, ("casefile-key 1\nid %s\nsecret %s\n" % (kid, base64.b64encode(secret).decode())).encode())
-os.close(fd)
-print(kid)
-EOF
+# pin FROM TO: what `casefile unlock` does when the member has compared the repository's
+# fingerprint: TO trusts the member log FROM's clone began.
+pin() {
+	mkdir -p "$2/.git/casefile" && chmod 700 "$2/.git/casefile" &&
+		cp -p "$1/.git/casefile/trust" "$2/.git/casefile/trust"
 }
 
-# copy_keys FROM TO: what `casefile unlock` does for the key store.
+# copy_keys FROM TO: what `casefile unlock` does for the key store (and the pin).
 copy_keys() {
-	mkdir -p "$2/.git/casefile" && chmod 700 "$2/.git/casefile" &&
+	pin "$1" "$2" &&
 		cp -Rp "$1/.git/casefile/keys" "$2/.git/casefile/" && chmod 700 "$2/.git/casefile/keys"
 }
 
-# setup DIR: a repository as `casefile init` leaves it, with a key; sets $key_id.
+# The member whose identity begins each repository's member log.
+"$CASEFILE" keygen --no-passphrase >/dev/null 2>&1 || bail "keygen failed"
+
+# setup DIR: a repository made by `casefile init` (the signed member log, its repository key
+# in .git/casefile/keys, the attributes); sets $key_id.  init's own filter configuration and
+# hooks are taken out again, so git runs the logging wrapper of the global configuration and
+# commits are not checked.
 setup() {
-	git init -q "$1" &&
-		key_id=$(new_key "$1/.git") &&
-		mkdir "$1/.casefile" &&
-		printf 'repository_key: %s\n' "$key_id" >"$1/.casefile/access.yaml" &&
-		printf 'cases/** filter=casefile diff=casefile merge=casefile\n' >"$1/.gitattributes"
+	"$CASEFILE" init "$1" --partnership "Test LSCP" --member tester >"$tmp/init.out" 2>&1 &&
+		key_id=$(sed -n 's/^  member log .* the repository key \([0-9a-f]\{16\}\) made, .*/\1/p' "$tmp/init.out") &&
+		[ -n "$key_id" ] &&
+		git -C "$1" config --local --remove-section filter.casefile &&
+		git -C "$1" config --local --remove-section diff.casefile &&
+		rm -f "$1"/.git/hooks/pre-commit "$1"/.git/hooks/pre-merge-commit "$1"/.git/hooks/pre-push
 }
 
-# is_blob FILE: starts with the magic "\0CFCRYPT" and format version 1.
+# is_blob FILE: starts with the magic "\0CFCRYPT" and format version 2.
 is_blob() {
-	[ "$(head -c 9 "$1" | od -An -tx1 | tr -d ' \n')" = 004346435259505401 ]
+	[ "$(head -c 9 "$1" | od -An -tx1 | tr -d ' \n')" = 004346435259505402 ]
 }
 
 # all_blobs DIR: every file under DIR is a blob; prints how many there are (one python3 for
@@ -90,7 +81,7 @@ count = 0
 for top, _, files in os.walk(sys.argv[1]):
     for name in files:
         with open(os.path.join(top, name), "rb") as f:
-            if f.read(9) != b"\0CFCRYPT\x01":
+            if f.read(9) != b"\0CFCRYPT\x02":
                 print("not a blob: " + os.path.join(top, name))
                 sys.exit(1)
         count += 1
@@ -144,7 +135,7 @@ while read -r _ _ sha _; do
 done <"$tmp/tree"
 [ "$count" -eq "$n_files" ] || res=1
 check_run $res "every blob under cases/ in the commit is ciphertext ($count of $n_files)"
-check_run "$(git -C "$repo" show HEAD:.casefile/access.yaml | grep -q "^repository_key: $key_id" &&
+check_run "$(git -C "$repo" show HEAD:.casefile/members.log | cmp -s - "$repo/.casefile/members.log" &&
 	echo 0 || echo 1)" "files outside cases/ are stored as they are"
 check_run "$(diff -r "$EXAMPLE/cases" "$repo/cases" >"$out" 2>&1 && echo 0 || echo 1)" \
 	"the working tree keeps the plaintext"
@@ -189,6 +180,17 @@ rc=$?
 check_run "$([ $rc -eq 0 ] && [ "$(cat "$out")" = \
 	"casefile: encrypted with key $key_id, which this clone does not hold" ] && echo 0 || echo 1)" \
 	"casefile textconv of a blob without its key: the one line"
+
+# A clone that has not pinned the repository's fingerprint encrypts nothing: the member log
+# it holds could be anyone's.
+printf 'note: UNPINNED-LEAK-MARKER\n' >"$locked/cases/2026-001/unpinned.md"
+git -C "$locked" add cases/2026-001/unpinned.md >"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -ne 0 ] && grep -q "^cases/2026-001/unpinned.md: error\[crypt/untrusted\]: this clone has not pinned the repository's fingerprint" "$err" &&
+	git -C "$locked" diff --cached --quiet && echo 0 || echo 1)" \
+	"git add in a clone that has not pinned the fingerprint: crypt/untrusted, nothing staged"
+rm -f "$locked/cases/2026-001/unpinned.md"
+pin "$repo" "$locked"
 
 case_file=cases/2026-001/case.yaml
 cp "$EXAMPLE/$case_file" "$locked/$case_file"

@@ -15,22 +15,22 @@ unset CASEFILE_IDENTITY
 # alice makes the repository: two clean cases under the repository key; then bob, an
 # independent reviewer, is given case 2026-004 only (which gets a key of its own).
 r="$tmp/origin"
-"$CASEFILE" keygen >/dev/null 2>&1 &&
+"$CASEFILE" keygen --no-passphrase >/dev/null 2>&1 &&
 	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" --member alice \
-	>/dev/null 2>&1 &&
+	>"$tmp/init.out" 2>&1 &&
 	mkdir "$r/cases" &&
 	cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$CF_SRCDIR/example-repo/cases/2026-011" \
 		"$r/cases/" &&
 	git -C "$r" add . && git -C "$r" commit -qm "two cases" &&
-	CASEFILE_IDENTITY="$tmp/bob.id" "$CASEFILE" keygen >"$tmp/bob.pub" 2>/dev/null &&
+	CASEFILE_IDENTITY="$tmp/bob.id" "$CASEFILE" keygen --no-passphrase >"$tmp/bob.pub" 2>/dev/null &&
 	"$CASEFILE" -C "$r" member add bob "$(cat "$tmp/bob.pub")" --case 2026-004 \
 		>"$tmp/member.out" 2>&1 &&
 	git -C "$r" commit -qm "bob reviews 2026-004"
 check $? "origin: two cases, the repository key, and 2026-004 under a case key given to bob"
-repo_key=$(sed -n 's/^repository_key: *//p' "$r/.casefile/access.yaml")
-case_key=$(sed -n 's/^  2026-004: *//p' "$r/.casefile/access.yaml")
+repo_key=$(sed -n 's/^  member log .* the repository key \([0-9a-f]\{16\}\) made, .*/\1/p' "$tmp/init.out")
+case_key=$(sed -n 's/^casefile: member add: new key \([0-9a-f]\{16\}\) for case 2026-004$/\1/p' "$tmp/member.out")
 [ -n "$repo_key" ] && [ -n "$case_key" ] && [ "$repo_key" != "$case_key" ]
-check $? "access.yaml names both keys"
+check $? "init made the repository key ($repo_key), member add a key for 2026-004 ($case_key)"
 "$CASEFILE" -C "$r" check >"$tmp/origin.out" 2>&1
 check $? "alice, holding every key: check passes, nothing locked"
 grep -q 'locked' "$tmp/origin.out"

@@ -17,7 +17,7 @@ CASEFILE_IDENTITY=$tmp/id-alice
 USER=alice
 export CASEFILE_IDENTITY USER
 
-echo "1..60"
+echo "1..61"
 
 # as NAME ARGS...: run as the member whose identity is $tmp/id-NAME.
 as() {

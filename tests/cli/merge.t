@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need init filter-process merge
 
-echo "1..19"
+echo "1..20"
 
 sandbox
 # No identity of the test's own: keygen writes the default one, under the sandbox's HOME.
@@ -21,8 +21,8 @@ is_cipher() {
 }
 # Does any object in the repository hold this text?
 
-"$CASEFILE" keygen >/dev/null 2>&1 &&
-	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" >"$tmp/init.out" 2>&1 &&
+"$CASEFILE" keygen --no-passphrase >/dev/null 2>&1 &&
+	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" --member tester >"$tmp/init.out" 2>&1 &&
 	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-011" "$r/cases/" &&
 	git -C "$r" add . && git -C "$r" commit -qm "case 2026-011"
 check $? "a repository made by casefile init, one case committed"
@@ -91,7 +91,7 @@ check $? "resolved and committed: ciphertext again, and check passes"
 
 # A second repository's blobs are encrypted with a key this clone does not hold.
 r2="$tmp/r2"
-mkdir "$r2" && "$CASEFILE" -C "$r2" init --partnership "Other LSCP" >/dev/null 2>&1 &&
+mkdir "$r2" && "$CASEFILE" -C "$r2" init --partnership "Other LSCP" --member tester >/dev/null 2>&1 &&
 	mkdir "$r2/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-011" "$r2/cases/" &&
 	git -C "$r2" add . && git -C "$r2" commit -qm one
 git -C "$r2" cat-file -p "HEAD:$path" >"$tmp/foreign"
@@ -110,6 +110,16 @@ python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[
 rc=$?
 [ $rc -eq 3 ] && grep -q 'crypt/tampered' "$tmp/err" && cmp -s "$tmp/ours" "$tmp/ours.before"
 check $? "a damaged theirs: exit 3, crypt/tampered, ours untouched"
+
+# The path comes from git's %P, which anyone who can push chooses: its control characters
+# are shown escaped, never sent to the terminal.
+head -c 40 "$tmp/ours" >"$tmp/short"
+evil=$(printf 'cases/2026-011/\033[2J\033[31mred\nline')
+(cd "$r" && "$CASEFILE" merge "$tmp/ours" "$tmp/ours" "$tmp/short" "$evil") 2>"$tmp/err"
+rc=$?
+[ $rc -eq 3 ] && grep -qF 'cases/2026-011/\x1b[2J\x1b[31mred\x0aline: cannot decrypt theirs: not merged' "$tmp/err" &&
+	! grep -q "$(printf '\033')" "$tmp/err" && cmp -s "$tmp/ours" "$tmp/ours.before"
+check $? "a path with control characters: shown escaped in every message (no escape byte reaches the terminal)"
 
 (cd "$r" && "$CASEFILE" merge "$tmp/ours" "$tmp/ours") 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q 'ANCESTOR OURS THEIRS PATH' "$tmp/err"
