@@ -20,7 +20,7 @@ USER=alice
 export CASEFILE_IDENTITY USER
 git config --global advice.detachedHead false
 
-echo "1..35"
+echo "1..36"
 
 # state DIR: everything init could change, as text: files with their modes and contents'
 # hashes, the git configuration, the index's entries.  The index file's bytes are left out:

@@ -5,6 +5,7 @@
 
 #include <git2.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,27 +75,114 @@ static long diag_at(const cf_diags *d, const char *file)
 	return -1;
 }
 
-/* The blob of text under k, into b. */
-static void encrypt(cf_buf *b, const cf_key *k, const char *text, size_t len)
+#define PATH1 "cases/2026-001/case.yaml"
+
+/* The blob of text at path under k, into b. */
+static void encrypt(cf_buf *b, const cf_key *k, const char *path, const char *text, size_t len)
 {
 	cf_buf_clear(b);
-	cf_crypt_encrypt(b, k, text, len);
+	if (cf_crypt_encrypt(b, k, path, text, len, NULL) != 0)
+		printf("# cannot encrypt %s\n", path);
+}
+
+/* n deterministic random bytes: the stream of libsodium's randombytes_buf_deterministic for a
+ * seed made of label and i, so that every run judges the same bytes. */
+static void det_random(void *buf, size_t n, uint64_t label, uint64_t i)
+{
+	unsigned char seed[randombytes_SEEDBYTES];
+	memset(seed, 0x5a, sizeof(seed));
+	for (int j = 0; j < 8; j++) {
+		seed[j] = (unsigned char)(label >> (8 * j));
+		seed[8 + j] = (unsigned char)(i >> (8 * j));
+	}
+	randombytes_buf_deterministic(buf, n, seed);
+}
+
+/* The smallest length of a version 2 body (whole blocks and a tag) that holds n bytes. */
+static size_t v2_body(size_t n)
+{
+	size_t blocks = n <= CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES
+			    ? 1
+			    : (n - CF_CRYPT_TAG_BYTES + CF_CRYPT_PAD_BYTES - 1) / CF_CRYPT_PAD_BYTES;
+	return blocks * CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES;
+}
+
+/* Into b: the header of blob (a real one), content, then random bytes up to the shape of a
+ * version 2 blob, so that what is judged is the body, not the shape. */
+static void shaped(cf_buf *b, const cf_buf *blob, const void *content, size_t n, uint64_t label)
+{
+	size_t head = cf_crypt_blob_header_len(blob->ptr, blob->len);
+	size_t body = v2_body(n);
+	cf_buf_clear(b);
+	cf_buf_put(b, blob->ptr, head);
+	cf_buf_put(b, content, n);
+	if (cf_buf_grow(b, body - n) == 0) {
+		det_random(b->ptr + b->len, body - n, label, n);
+		b->len += body - n;
+	}
+}
+
+/* The offset a crypt/plaintext diagnostic names ("from byte N"), or -1. */
+static long from_byte(const cf_diags *d)
+{
+	const char *at = d->len == 1 ? strstr(d->items[0].message, "from byte ") : NULL;
+	return at ? strtol(at + 10, NULL, 10) : -1;
+}
+
+static const char prose[] =
+    "id: 2026-001\n"
+    "title: The review of Child M\n"
+    "stage: scoping\n"
+    "family:\n"
+    "  - name: Example Parent\n"
+    "    relation: mother\n"
+    "notes: |\n"
+    "  Child M told the school nurse about the bruises on Monday; the nurse rang the front "
+    "door service the same day.  The social worker visited on Tuesday and spoke with the "
+    "mother, who said that the child had fallen in the park.  The school had recorded two "
+    "earlier concerns, in September and in November, neither of which was passed on.\n"
+    "dates:\n"
+    "  referral: 2026-01-12\n"
+    "  died: false\n";
+
+/* n bytes of prose, with a control byte after every k characters (k 0: none): ctrl 0 the byte
+ * 0x01 each time, 1 the C0 controls in turn (not tab, LF or CR), 2 NUL. */
+static void broken_text(unsigned char *out, size_t n, size_t k, int ctrl)
+{
+	size_t t = 0, c = 0;
+	for (size_t i = 0; i < n;) {
+		for (size_t j = 0; (k == 0 || j < k) && i < n; j++)
+			out[i++] = (unsigned char)prose[t++ % (sizeof(prose) - 1)];
+		if (i >= n)
+			break;
+		unsigned char b = 0;
+		if (ctrl == 0) {
+			b = 0x01;
+		} else if (ctrl == 1) {
+			do
+				b = (unsigned char)(c++ % 0x20);
+			while (b == '\t' || b == '\n' || b == '\r');
+		}
+		out[i++] = b;
+	}
 }
 
 /* ---- one blob ---- */
 
 static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring *other_ring)
 {
-	const char *path = "cases/2026-001/case.yaml";
+	const char *path = PATH1;
 	cf_arena *scratch = NULL;
 	cf_diags d = CF_DIAGS_INIT;
-	cf_buf blob = CF_BUF_INIT, b = CF_BUF_INIT;
+	cf_buf blob = CF_BUF_INIT, b = CF_BUF_INIT, v1 = CF_BUF_INIT;
 	if (cf_arena_new(&scratch, 1) < 0) {
 		ok(0, "secure arena");
 		return;
 	}
 	size_t n = strlen(plain1);
-	encrypt(&blob, k, plain1, n);
+	encrypt(&blob, k, path, plain1, n);
+	size_t head = cf_crypt_blob_header_len(blob.ptr, blob.len);
+	is_int(head, 42 + 8, "the blob's header: 42 bytes and the case id");
 
 	is_int(cf_guard_blob(path, plain1, n, ring, scratch, &d), -1, "plaintext: -1");
 	is_str(only_rule(&d), "crypt/plaintext", "plaintext: crypt/plaintext");
@@ -105,6 +193,9 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	       strstr(d.items[0].hint, "git rm --cached cases/2026-001/case.yaml && git add "
 				       "cases/2026-001/case.yaml"),
 	   "plaintext: the hint re-stages the file");
+	cf_diags_clear(&d);
+	is_int(cf_guard_blob(path, plain1, n, NULL, scratch, &d), -1, "plaintext, no ring: -1");
+	is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
 	cf_diags_clear(&d);
 
 	is_int(cf_guard_blob(path, "", 0, ring, scratch, &d), -1, "empty: -1");
@@ -119,10 +210,31 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	is_int(cf_guard_blob(path, blob.ptr, blob.len, other_ring, scratch, &d), 0,
 	       "valid, key not held: 0");
 	is_int(d.len, 0, "valid: no diagnostic");
+	cf_buf empty = CF_BUF_INIT;
+	cf_crypt_encrypt(&empty, k, path, NULL, 0, NULL);
+	ok(empty.len > 0 && cf_guard_blob(path, empty.ptr, empty.len, ring, scratch, &d) == 0 &&
+	       cf_guard_blob(path, empty.ptr, empty.len, other_ring, scratch, &d) == 0 &&
+	       d.len == 0,
+	   "an empty file's blob, key held or not: 0");
+	cf_buf_free(&empty);
+
+	/* Format 1, which old commits hold. */
+	ok(cf_crypt_encrypt_v1(&v1, k, plain1, n) == 0, "a format 1 blob");
+	is_int(cf_guard_blob(path, v1.ptr, v1.len, ring, scratch, &d), 0, "v1, key held: 0");
+	is_int(cf_guard_blob(path, v1.ptr, v1.len, other_ring, scratch, &d), 0,
+	       "v1, key not held: 0");
+	is_int(cf_guard_blob(path, v1.ptr, v1.len, NULL, scratch, &d), 0, "v1, no ring: 0");
+	is_int(d.len, 0, "v1: no diagnostic");
+	cf_buf_clear(&b);
+	cf_buf_put(&b, v1.ptr, v1.len);
+	b.ptr[CF_CRYPT_HEADER_BYTES + 2] ^= 0x04;
+	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1, "v1 tampered, key held: -1");
+	is_str(only_rule(&d), "crypt/tampered", "... crypt/tampered");
+	cf_diags_clear(&d);
 
 	cf_buf_clear(&b);
 	cf_buf_put(&b, blob.ptr, blob.len);
-	b.ptr[CF_CRYPT_HEADER_BYTES + 3] ^= 0x01;
+	b.ptr[head + 3] ^= 0x01;
 	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1, "tampered, key held: -1");
 	is_str(only_rule(&d), "crypt/tampered", "tampered, key held: crypt/tampered");
 	cf_diags_clear(&d);
@@ -130,55 +242,97 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	       "tampered, key not held: looks like ciphertext, 0");
 	cf_diags_clear(&d);
 
+	/* Moved into another case: the key holder's check sees it. */
+	is_int(cf_guard_blob("cases/2026-002/case.yaml", blob.ptr, blob.len, ring, scratch, &d), -1,
+	       "case 2026-001's blob under cases/2026-002, key held: -1");
+	is_str(only_rule(&d), "crypt/tampered", "... crypt/tampered");
+	ok(msg_has(&d, 0, "2026-001") && msg_has(&d, 0, "2026-002"), "... naming both cases");
+	cf_diags_clear(&d);
+
+	/* Plaintext appended: the body is no longer whole blocks. */
 	cf_buf_clear(&b);
 	cf_buf_put(&b, blob.ptr, blob.len);
 	cf_buf_puts(&b, notes);
 	is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
 	       "appended plaintext, key not held: -1");
-	is_str(only_rule(&d), "crypt/plaintext",
-	       "appended plaintext, key not held: crypt/plaintext");
-	ok(msg_has(&d, 0, "readable text after its encryption header"), "... says readable text");
+	is_str(only_rule(&d), "crypt/format", "... crypt/format: not the shape of a blob");
+	ok(msg_has(&d, 0, "truncated or malformed"), "... says malformed");
 	ok(d.len == 1 && !strstr(d.items[0].message, "Child M") &&
 	       !(d.items[0].hint && strstr(d.items[0].hint, "Child M")),
-	   "... and does not quote it");
-	cf_diags_clear(&d);
-	is_int(cf_guard_blob(path, b.ptr, b.len, NULL, scratch, &d), -1,
-	       "appended plaintext, no ring: -1");
+	   "... and does not quote the text");
 	cf_diags_clear(&d);
 	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1,
 	       "appended plaintext, key held: -1");
-	is_str(only_rule(&d), "crypt/tampered", "appended plaintext, key held: crypt/tampered");
+	is_str(only_rule(&d), "crypt/format", "... crypt/format");
+	cf_diags_clear(&d);
+
+	/* A whole block of plaintext appended keeps the shape: the body gives it away. */
+	unsigned char block[CF_CRYPT_PAD_BYTES];
+	broken_text(block, sizeof(block), 0, 0);
+	cf_buf_clear(&b);
+	cf_buf_put(&b, blob.ptr, blob.len);
+	cf_buf_put(&b, block, sizeof(block));
+	ok(cf_crypt_is_blob(b.ptr, b.len), "a block of text appended: still the shape of a blob");
+	is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+	       "a block of text appended, key not held: -1");
+	is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
+	ok(msg_has(&d, 0, "readable characters"), "... a run of readable characters");
+	long at = from_byte(&d);
+	ok(at <= (long)blob.len && at >= (long)blob.len - 8, "... from where the text starts");
+	printf("# from byte %ld; the text starts at %zu\n", at, blob.len);
+	ok(d.len == 1 && !strstr(d.items[0].message, "Child M") &&
+	       !strstr(d.items[0].message, "2026-001\ntitle"),
+	   "... and does not quote it");
+	cf_diags_clear(&d);
+	is_int(cf_guard_blob(path, b.ptr, b.len, NULL, scratch, &d), -1,
+	       "a block of text appended, no ring: -1");
+	cf_diags_clear(&d);
+	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1,
+	       "a block of text appended, key held: -1");
+	is_str(only_rule(&d), "crypt/tampered", "... crypt/tampered");
 	is_int(cf_arena_used(scratch), 0, "scratch wiped after a failed verify");
 	cf_diags_clear(&d);
 
-	/* A header, then random bytes: what ciphertext looks like without its key. */
-	size_t body = 1 << 20;
-	cf_buf_clear(&b);
-	cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
-	if (cf_buf_grow(&b, body) == 0) {
-		randombytes_buf(b.ptr + b.len, body);
-		b.len += body;
-	}
-	is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), 0,
-	       "header and 1 MiB of random bytes, key not held: 0");
-	is_int(d.len, 0, "... no diagnostic");
-
-	/* The run: one printable byte short of CF_GUARD_TEXT_RUN passes, the full run does not. */
-	for (int run = CF_GUARD_TEXT_RUN - 1; run <= CF_GUARD_TEXT_RUN; run++) {
+	/* Pasted over the middle of a longer blob. */
+	unsigned char *long_text = malloc(1000);
+	if (long_text) {
+		for (size_t i = 0; i < 1000; i++)
+			long_text[i] = (unsigned char)('a' + (i * 7) % 26);
 		cf_buf_clear(&b);
-		cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
-		for (int i = 0; i < 100; i++)
-			cf_buf_putc(&b, (char)0x80);
+		cf_crypt_encrypt(&b, k, path, (const char *)long_text, 1000, NULL);
+		free(long_text);
+		ok(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d) == 0 && d.len == 0,
+		   "a four-block blob, key not held: 0");
+		size_t paste = head + 300;
+		broken_text((unsigned char *)b.ptr + paste, 300, 0, 0);
+		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+		       "300 bytes of text pasted into it, key not held: -1");
+		is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
+		at = from_byte(&d);
+		ok(at <= (long)paste && at >= (long)paste - 8, "... from where the text starts");
+		cf_diags_clear(&d);
+	}
+
+	/* The run: one readable character short of CF_GUARD_TEXT_RUN passes, the full run does
+	 * not.  Varied characters amid random bytes, so that the byte statistics do not see
+	 * them. */
+	unsigned char content[600];
+	for (int run = CF_GUARD_TEXT_RUN - 1; run <= CF_GUARD_TEXT_RUN; run++) {
+		size_t c = 0;
+		det_random(content, 100, 1, (uint64_t)run);
+		c = 100;
+		content[c++] = 0xff;
 		for (int i = 0; i < run; i++)
-			cf_buf_putc(&b, i % 3 == 0 ? '\n' : 'a');
-		for (int i = 0; i < 100; i++)
-			cf_buf_putc(&b, (char)0xff);
+			content[c++] = (unsigned char)(i % 3 == 0 ? '\n' : 'a' + i % 26);
+		content[c++] = 0xff;
+		shaped(&b, &blob, content, c, 2);
 		int want = run == CF_GUARD_TEXT_RUN ? -1 : 0;
 		char name[96];
 		snprintf(name, sizeof(name), "a run of %d readable bytes: %d", run, want);
 		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), want, name);
 	}
-	ok(msg_has(&d, 0, "from byte 141"), "the run's offset is named");
+	ok(msg_has(&d, 0, "readable characters"), "... a run of readable characters");
+	is_int(from_byte(&d), head + 101, "the run's offset is named");
 	cf_diags_clear(&d);
 
 	/* Text full of UTF-8: each well-formed sequence is one character of the run. */
@@ -186,50 +340,67 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 					"na\xc3\xafve r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x8e\n";
 	cf_buf_clear(&b);
 	cf_buf_put(&b, blob.ptr, blob.len);
-	for (int i = 0; i < 4; i++)
-		cf_buf_puts(&b, utf8_text);
+	for (size_t i = 0; i < CF_CRYPT_PAD_BYTES; i++)
+		cf_buf_putc(&b, utf8_text[i % (sizeof(utf8_text) - 1)]);
 	is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
-	       "appended UTF-8 text (accents, curly quotes, a dash), key not held: -1");
+	       "a block of UTF-8 text (accents, curly quotes, a dash) appended, key not held: -1");
 	is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
-	cf_diags_clear(&d);
-	is_int(cf_guard_blob(path, b.ptr, b.len, NULL, scratch, &d), -1,
-	       "appended UTF-8 text, no ring: -1");
 	cf_diags_clear(&d);
 	/* Where ASCII alone counted, no run of it is long enough: every few letters a byte of
 	 * a multi-byte sequence broke it. */
 	cf_buf_clear(&b);
-	cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
 	for (int i = 0; i < 40; i++)
 		cf_buf_puts(&b, "\xc3\xa9t\xc3\xa9 \xe2\x80\x9c");
-	is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+	cf_buf tmpb = CF_BUF_INIT;
+	shaped(&tmpb, &blob, b.ptr, b.len, 3);
+	is_int(cf_guard_blob(path, tmpb.ptr, tmpb.len, other_ring, scratch, &d), -1,
 	       "text in which no ASCII run is longer than 2 bytes: -1");
-	ok(msg_has(&d, 0, "from byte 41"), "... from where the text starts");
+	ok(msg_has(&d, 0, "readable characters"), "... a run of readable characters");
+	is_int(from_byte(&d), head, "... from where the text starts");
 	cf_diags_clear(&d);
+	cf_buf_free(&tmpb);
 
-	/* The run in characters: one 2-, 3- and 4-byte sequence each short of it passes. */
-	static const char *const seqs[] = {"\xc3\xa9", "\xe2\x80\x9c", "\xf0\x9f\x93\x8e"};
-	for (size_t s = 0; s < 3; s++)
+	/* The run in characters: 63 2-, 3- and 4-byte sequences (varied, as text's are) pass,
+	 * 64 do not. */
+	for (int len = 2; len <= 4; len++)
 		for (int run = CF_GUARD_TEXT_RUN - 1; run <= CF_GUARD_TEXT_RUN; run++) {
-			cf_buf_clear(&b);
-			cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
-			cf_buf_putc(&b, (char)0xff);
-			for (int i = 0; i < run; i++)
-				cf_buf_puts(&b, seqs[s]);
-			cf_buf_putc(&b, (char)0xff);
+			size_t c = 0;
+			content[c++] = 0xff;
+			for (int i = 0; i < run; i++) {
+				if (len == 2) {
+					content[c++] = (unsigned char)(0xc2 + i % 30);
+				} else if (len == 3) {
+					static const unsigned char lead3[] = {
+					    0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7,
+					    0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xee, 0xef};
+					content[c++] = lead3[i % 14];
+				} else {
+					content[c++] = (unsigned char)(0xf1 + i % 3);
+				}
+				for (int j = 1; j < len; j++)
+					content[c++] = (unsigned char)(0x80 + (i * 5 + j * 17) % 64);
+			}
+			content[c++] = 0xff;
+			shaped(&b, &blob, content, c, 4);
 			int want = run == CF_GUARD_TEXT_RUN ? -1 : 0;
 			char name[96];
-			snprintf(name, sizeof(name), "a run of %d %zu-byte UTF-8 characters: %d",
-				 run, s + 2, want);
+			snprintf(name, sizeof(name), "a run of %d %d-byte UTF-8 characters: %d", run,
+				 len, want);
 			is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), want,
 			       name);
+			if (want)
+				ok(msg_has(&d, 0, "readable characters") &&
+				       from_byte(&d) == (long)head + 1,
+				   "... a run of readable characters, from its first");
 			cf_diags_clear(&d);
 		}
 
-	/* What is not well-formed UTF-8 is no character: each of these, repeated well past the
-	 * run, passes. */
+	/* What is not well-formed UTF-8 is no character: between two runs of 40 readable
+	 * characters it breaks the run, which a well-formed one does not. */
 	static const struct {
 		const char *bytes, *what;
 	} bad8[] = {
+	    {"\xc3\xa9", NULL},
 	    {"\xc0\xaf", "an overlong 2-byte form (C0 AF)"},
 	    {"\xc1\xbf", "an overlong 2-byte form (C1 BF)"},
 	    {"\xe0\x80\xaf", "an overlong 3-byte form (E0 80 AF)"},
@@ -240,45 +411,118 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	    {"\xe2\x80", "a 3-byte sequence cut short"},
 	    {"\x80\xbf", "continuation bytes alone"},
 	    {"\xc3\xc3", "a lead byte where a continuation belongs"},
+	    {"\x7f", "DEL"},
+	    {"\x1b", "ESC"},
 	};
 	for (size_t j = 0; j < sizeof(bad8) / sizeof(*bad8); j++) {
-		cf_buf_clear(&b);
-		cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
-		for (int i = 0; i < 4 * CF_GUARD_TEXT_RUN; i++)
-			cf_buf_puts(&b, bad8[j].bytes);
+		size_t c = 0;
+		content[c++] = 0xff;
+		for (int i = 0; i < 40; i++)
+			content[c++] = (unsigned char)('A' + i);
+		for (const char *p = bad8[j].bytes; *p; p++)
+			content[c++] = (unsigned char)*p;
+		for (int i = 0; i < 40; i++)
+			content[c++] = (unsigned char)('&' + i);
+		content[c++] = 0xff;
+		shaped(&b, &blob, content, c, 5);
 		char name[128];
-		snprintf(name, sizeof(name), "%s, repeated: not text, 0", bad8[j].what);
-		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), 0, name);
+		int want = bad8[j].what ? 0 : -1;
+		snprintf(name, sizeof(name), "%s between two runs of 40: %s",
+			 bad8[j].what ? bad8[j].what : "a well-formed 2-byte character (C3 A9)",
+			 want ? "one run of 81, -1" : "no character, 0");
+		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), want, name);
 		cf_diags_clear(&d);
 	}
 
-	/* Random bytes after a valid header, UTF-8 counted: still taken for ciphertext (guard.h
-	 * works out the odds; a heuristic that took too much for text would show here). */
-	int fp = 0;
-	for (int round = 0; round < 8; round++) {
+	/* Low-entropy data after a valid header, without the key. */
+	size_t body = 4 * CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES;
+	unsigned char *lo = malloc(body);
+	if (lo) {
+		broken_text(lo, body, 0, 0);
 		cf_buf_clear(&b);
-		cf_buf_put(&b, blob.ptr, CF_CRYPT_HEADER_BYTES);
-		if (cf_buf_grow(&b, body) == 0) {
-			randombytes_buf(b.ptr + b.len, body);
-			b.len += body;
+		cf_buf_put(&b, blob.ptr, head);
+		cf_buf_put(&b, lo, body);
+		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+		       "a header and English/YAML text: -1");
+		is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
+		is_int(from_byte(&d), head, "... from the header's end");
+		cf_diags_clear(&d);
+		is_int(cf_guard_blob(path, b.ptr, b.len, NULL, scratch, &d), -1, "... no ring: -1");
+		cf_diags_clear(&d);
+
+		/* Broken every k < 64 characters: no run, and the statistics see it. */
+		static const char *const ctrl_name[] = {"0x01", "C0 controls in turn", "NUL"};
+		for (int ctrl = 0; ctrl < 3; ctrl++) {
+			size_t missed = 0, wrong_why = 0;
+			for (size_t kk = 1; kk < CF_GUARD_TEXT_RUN; kk++) {
+				broken_text(lo, body, kk, ctrl);
+				cf_buf_clear(&b);
+				cf_buf_put(&b, blob.ptr, head);
+				cf_buf_put(&b, lo, body);
+				int rc = cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d);
+				if (rc != -1 || strcmp(only_rule(&d), "crypt/plaintext") != 0) {
+					missed++;
+					printf("#   every %zu characters a %s: %d, %s\n", kk,
+					       ctrl_name[ctrl], rc, only_rule(&d));
+				} else if (!msg_has(&d, 0, "distributed as text") ||
+					   from_byte(&d) < (long)head ||
+					   from_byte(&d) > (long)(head + CF_GUARD_WINDOW)) {
+					wrong_why++;
+					printf("#   every %zu characters a %s: %s\n", kk,
+					       ctrl_name[ctrl], d.items[0].message);
+				}
+				cf_diags_clear(&d);
+			}
+			char name[128];
+			snprintf(name, sizeof(name),
+				 "text broken every 1 to 63 characters by %s: all -1, "
+				 "crypt/plaintext",
+				 ctrl_name[ctrl]);
+			is_int(missed, 0, name);
+			is_int(wrong_why, 0, "... by the byte statistics, in the first windows");
 		}
-		fp += cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d) != 0;
+
+		/* UTF-16 text, zeros. */
+		for (size_t i = 0; i < body; i++)
+			lo[i] = i % 2 ? 0 : (unsigned char)prose[(i / 2) % (sizeof(prose) - 1)];
+		cf_buf_clear(&b);
+		cf_buf_put(&b, blob.ptr, head);
+		cf_buf_put(&b, lo, body);
+		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+		       "a header and UTF-16LE text: -1");
+		ok(strcmp(only_rule(&d), "crypt/plaintext") == 0 &&
+		       msg_has(&d, 0, "distributed as text"),
+		   "... crypt/plaintext, by the byte statistics");
+		cf_diags_clear(&d);
+		memset(lo, 0, body);
+		cf_buf_clear(&b);
+		cf_buf_put(&b, blob.ptr, head);
+		cf_buf_put(&b, lo, body);
+		is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), -1,
+		       "a header and zeros: -1");
+		is_str(only_rule(&d), "crypt/plaintext", "... crypt/plaintext");
+		cf_diags_clear(&d);
+		free(lo);
+	} else {
+		ok(0, "malloc");
 	}
-	is_int(fp, 0, "8 headers each followed by 1 MiB of random bytes, key not held: all 0");
-	is_int(d.len, 0, "... no diagnostic");
 
 	cf_buf_clear(&b);
 	cf_buf_put(&b, blob.ptr, blob.len);
-	b.ptr[CF_CRYPT_MAGIC_BYTES] = 2;
-	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1, "version 2: -1");
-	is_str(only_rule(&d), "crypt/format", "version 2: crypt/format");
-	ok(msg_has(&d, 0, "version 2"), "version 2: named");
+	b.ptr[CF_CRYPT_MAGIC_BYTES] = 3;
+	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1, "version 3: -1");
+	is_str(only_rule(&d), "crypt/format", "version 3: crypt/format");
+	ok(msg_has(&d, 0, "version 3"), "version 3: named");
 	cf_diags_clear(&d);
 
-	is_int(cf_guard_blob(path, blob.ptr, CF_CRYPT_OVERHEAD - 1, other_ring, scratch, &d), -1,
-	       "truncated: -1");
-	is_str(only_rule(&d), "crypt/format", "truncated: crypt/format");
-	ok(msg_has(&d, 0, "truncated"), "truncated: says so");
+	is_int(cf_guard_blob(path, blob.ptr, blob.len - 1, other_ring, scratch, &d), -1,
+	       "a byte short: -1");
+	is_str(only_rule(&d), "crypt/format", "a byte short: crypt/format");
+	ok(msg_has(&d, 0, "truncated"), "a byte short: says truncated");
+	cf_diags_clear(&d);
+	is_int(cf_guard_blob(path, blob.ptr, CF_CRYPT_V1_OVERHEAD - 1, NULL, scratch, &d), -1,
+	       "shorter than any blob: -1");
+	is_str(only_rule(&d), "crypt/format", "shorter than any blob: crypt/format");
 	cf_diags_clear(&d);
 	is_int(cf_guard_blob(path, blob.ptr, CF_CRYPT_MAGIC_BYTES, NULL, scratch, &d), -1,
 	       "the magic alone: -1");
@@ -288,6 +532,16 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	       "a prefix of the magic: -1");
 	is_str(only_rule(&d), "crypt/plaintext", "a prefix of the magic: crypt/plaintext");
 	cf_diags_clear(&d);
+	unsigned char *huge = calloc(1, CF_CRYPT_MAX_BLOB + 1);
+	if (huge) {
+		memcpy(huge, blob.ptr, head);
+		is_int(cf_guard_blob(path, huge, CF_CRYPT_MAX_BLOB + 1, NULL, scratch, &d), -1,
+		       "a header and 64 MiB: -1");
+		ok(strcmp(only_rule(&d), "crypt/format") == 0 && msg_has(&d, 0, "too large"),
+		   "... crypt/format, too large");
+		cf_diags_clear(&d);
+		free(huge);
+	}
 
 	ok(cf_rule_find("crypt/plaintext") && cf_rule_find("crypt/attributes") &&
 	       strstr(cf_rule_find("crypt/plaintext")->why, "--no-verify") &&
@@ -295,6 +549,254 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	   "crypt/plaintext and crypt/attributes are explained");
 
 	cf_buf_free(&blob);
+	cf_buf_free(&b);
+	cf_buf_free(&v1);
+	cf_diags_free(&d);
+	cf_arena_free(scratch);
+}
+
+/* ---- the statistical test ---- */
+
+static void test_nonrandom(void)
+{
+	unsigned char w[CF_GUARD_WINDOW];
+	/* The printable count of a window: p printable bytes, the others not, no value often. */
+	unsigned char printable[98], other[158];
+	size_t np = 0, no = 0;
+	for (int c = 0; c < 256; c++) {
+		if ((c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\n' || c == '\r')
+			printable[np++] = (unsigned char)c;
+		else
+			other[no++] = (unsigned char)c;
+	}
+	is_int(np, 98, "98 printable byte values");
+	for (size_t p = 172; p <= 175; p++) {
+		for (size_t i = 0; i < CF_GUARD_WINDOW; i++)
+			w[i] = i < p ? printable[i % np] : other[(i - p) % no];
+		size_t want = p > 173 ? 0 : CF_GUARD_WINDOW;
+		char name[96];
+		snprintf(name, sizeof(name), "%zu printable bytes of 256: %s", p,
+			 want ? "like random" : "refused");
+		is_int(cf_guard_nonrandom(w, sizeof(w)), want, name);
+	}
+	/* A window shorter than about 50 bytes cannot fail it; from 59 all-printable bytes on,
+	 * n*98/256 + sqrt(n * 22.18) < n. */
+	for (size_t i = 0; i < CF_GUARD_WINDOW; i++)
+		w[i] = printable[i % np];
+	is_int(cf_guard_nonrandom(w, 50), 50, "50 printable bytes: not refused");
+	is_int(cf_guard_nonrandom(w, 58), 58, "58 printable bytes: not refused");
+	is_int(cf_guard_nonrandom(w, 59), 0, "59 printable bytes: refused");
+	is_int(cf_guard_nonrandom(w, 0), 0, "nothing: 0, its length");
+
+	/* The repeat: 23 of one value pass, CF_GUARD_REPEAT do not. */
+	for (int reps = CF_GUARD_REPEAT - 1; reps <= CF_GUARD_REPEAT; reps++) {
+		for (size_t i = 0; i < CF_GUARD_WINDOW; i++)
+			w[i] = (unsigned char)i;
+		for (int r = 1; r < reps; r++)
+			w[0x80 + r] = 0xaa;
+		size_t want = reps >= CF_GUARD_REPEAT ? 0 : CF_GUARD_WINDOW;
+		char name[96];
+		snprintf(name, sizeof(name), "one value %d times in a window: %s", reps,
+			 want ? "like random" : "refused");
+		is_int(cf_guard_nonrandom(w, sizeof(w)), want, name);
+	}
+
+	/* Where it is found: zeros from byte x of random bytes; a stretch of 1.5 windows of text
+	 * anywhere. */
+	size_t len = 1 << 16, x = 10001;
+	unsigned char *r = malloc(len);
+	if (!r) {
+		ok(0, "malloc");
+		return;
+	}
+	det_random(r, len, 10, 0);
+	is_int(cf_guard_nonrandom(r, len), len, "64 KiB of random bytes: like random");
+	memset(r + x, 0, 300);
+	size_t at = cf_guard_nonrandom(r, len);
+	ok(at <= x && at + CF_GUARD_WINDOW - CF_GUARD_REPEAT >= x,
+	   "300 zeros from byte 10001: found in the first window holding 24 of them");
+	printf("# found at %zu\n", at);
+	size_t missed = 0;
+	for (size_t o = 0; o < 640; o++) {
+		det_random(r, 4096, 11, o);
+		broken_text(r + o, 3 * CF_GUARD_WINDOW / 2, 0, 0);
+		at = cf_guard_nonrandom(r, 4096);
+		if (at > o + CF_GUARD_WINDOW / 2 || at + CF_GUARD_WINDOW <= o)
+			if (missed++ < 5)
+				printf("#   384 bytes of text at %zu: found at %zu\n", o, at);
+	}
+	is_int(missed, 0, "384 bytes of text at any of 640 offsets: found, in a window over it");
+	/* The last window is flush with the end. */
+	det_random(r, 1000, 12, 0);
+	memset(r + 1000 - 30, 'x', 30);
+	is_int(cf_guard_nonrandom(r, 1000), 1000 - CF_GUARD_WINDOW,
+	       "30 equal bytes at the very end: found in the last window");
+	free(r);
+}
+
+/* 10,000 random bodies of 1 byte to 1 MiB, most of them small: none may be refused, by the
+ * statistical test alone, behind a version 2 header (the body made whole blocks), or behind
+ * a version 1 header (any length from 16). */
+static void test_random(const cf_key *k, const cf_keyring *other_ring)
+{
+	cf_buf v2 = CF_BUF_INIT, v1 = CF_BUF_INIT;
+	cf_diags d = CF_DIAGS_INIT;
+	encrypt(&v2, k, PATH1, plain1, strlen(plain1));
+	cf_crypt_encrypt_v1(&v1, k, plain1, strlen(plain1));
+	size_t head = cf_crypt_blob_header_len(v2.ptr, v2.len);
+	size_t max = (size_t)1 << 20;
+	unsigned char *buf = malloc(head + v2_body(max));
+	if (!buf || head < CF_CRYPT_HEADER_BYTES) {
+		ok(0, "malloc");
+		free(buf);
+		return;
+	}
+	memcpy(buf, v2.ptr, head);
+	size_t stat = 0, as_v2 = 0, as_v1 = 0, lo = max, hi = 0, big = 0, small = 0, n_v1 = 0;
+	unsigned long long total = 0;
+	for (uint64_t i = 0; i < 10000; i++) {
+		uint64_t u;
+		det_random(&u, sizeof(u), 20, i);
+		size_t n;
+		if (i == 0) {
+			n = 1;
+		} else if (i == 1) {
+			n = max;
+		} else if (i % 200 == 0) {
+			n = max / 4 + (size_t)(u % (3 * max / 4 + 1));
+		} else if (i % 20 == 0) {
+			unsigned b = 12 + (unsigned)(u % 6);
+			n = ((size_t)1 << b) + (size_t)((u >> 8) % ((uint64_t)1 << b));
+		} else {
+			unsigned b = (unsigned)(u % 12);
+			n = ((size_t)1 << b) + (size_t)((u >> 8) % ((uint64_t)1 << b));
+		}
+		size_t s = v2_body(n);
+		unsigned char *body = buf + head;
+		det_random(body, s, 21, i);
+		lo = n < lo ? n : lo;
+		hi = n > hi ? n : hi;
+		big += n >= max / 4;
+		small += n <= 4096;
+		total += s;
+
+		if (cf_guard_nonrandom(body, n) != n && stat++ < 5)
+			printf("#   random body %llu of %zu bytes: refused at %zu\n",
+			       (unsigned long long)i, n, cf_guard_nonrandom(body, n));
+		memcpy(buf, v2.ptr, head); /* the v1 header of the last round overwrote its end */
+		if (cf_guard_blob(PATH1, buf, head + s, other_ring, NULL, &d) != 0 || d.len) {
+			if (as_v2++ < 5)
+				printf("#   v2 header and random body %llu of %zu bytes: %s\n",
+				       (unsigned long long)i, s, d.len ? d.items[0].message : "?");
+			cf_diags_clear(&d);
+		}
+		if (n >= CF_CRYPT_TAG_BYTES) {
+			unsigned char *h1 = body - CF_CRYPT_HEADER_BYTES;
+			memcpy(h1, v1.ptr, CF_CRYPT_HEADER_BYTES);
+			n_v1++;
+			if (cf_guard_blob(PATH1, h1, CF_CRYPT_HEADER_BYTES + n, other_ring, NULL,
+					  &d) != 0 ||
+			    d.len) {
+				if (as_v1++ < 5)
+					printf("#   v1 header and random body %llu of %zu bytes: "
+					       "%s\n",
+					       (unsigned long long)i, n,
+					       d.len ? d.items[0].message : "?");
+				cf_diags_clear(&d);
+			}
+		}
+	}
+	printf("# 10000 random bodies, %llu bytes; %zu of 4 KiB or less, %zu of 256 KiB or more; "
+	       "%zu to %zu bytes\n",
+	       total, small, big, lo, hi);
+	ok(lo == 1 && hi == max && small >= 9000 && big >= 40, "lengths from 1 byte to 1 MiB");
+	is_int(stat, 0, "10000 random bodies: none refused by the statistical test");
+	is_int(as_v2, 0, "10000 random bodies behind a v2 header, key not held: all 0");
+	is_int(as_v1, 0, "... and behind a v1 header: all 0");
+	printf("# %zu of them long enough for a v1 blob\n", n_v1);
+	ok(n_v1 > 6000, "... (most of them long enough for a v1 blob)");
+	free(buf);
+	cf_buf_free(&v1);
+	cf_buf_free(&v2);
+	cf_diags_free(&d);
+}
+
+/* Real ciphertexts of plaintexts as regular as can be: never refused, key held or not. */
+static void test_real(const cf_key *k, const cf_keyring *ring, const cf_keyring *other_ring)
+{
+	cf_arena *scratch = NULL;
+	cf_buf b = CF_BUF_INIT;
+	cf_diags d = CF_DIAGS_INIT;
+	size_t max = 256 * 1024;
+	unsigned char *plain = malloc(max);
+	if (!plain || cf_arena_new(&scratch, 1) < 0) {
+		ok(0, "memory");
+		free(plain);
+		return;
+	}
+	size_t refused = 0, tried = 0, v1s = 0;
+	for (uint64_t i = 0; i < 1500; i++) {
+		uint64_t u;
+		det_random(&u, sizeof(u), 30, i);
+		size_t n = i < 600 ? (size_t)i : (size_t)(u % ((uint64_t)1 << (8 + u % 11)));
+		if (n > max)
+			n = max;
+		switch (i % 5) {
+		case 0:
+			memset(plain, 0, n);
+			break;
+		case 1:
+			memset(plain, 'a', n);
+			break;
+		case 2:
+			broken_text(plain, n, 0, 0);
+			break;
+		case 3:
+			broken_text(plain, n, 1 + i % 63, (int)(i % 3));
+			break;
+		default:
+			det_random(plain, n, 31, i);
+			break;
+		}
+		char path[64];
+		snprintf(path, sizeof(path), "cases/2026-%03u/f%u.yaml", (unsigned)(i % 1000),
+			 (unsigned)i);
+		cf_buf_clear(&b);
+		int v1 = i % 7 == 3;
+		v1s += v1;
+		if ((v1 ? cf_crypt_encrypt_v1(&b, k, plain, n)
+			: cf_crypt_encrypt(&b, k, path, plain, n, scratch)) != 0) {
+			ok(0, "encrypt");
+			break;
+		}
+		cf_arena_reset(scratch);
+		const cf_keyring *rings[3] = {ring, other_ring, NULL};
+		for (int r = 0; r < 3; r++) {
+			tried++;
+			if (cf_guard_blob(path, b.ptr, b.len, rings[r], scratch, &d) != 0 || d.len) {
+				if (refused++ < 5)
+					printf("#   %zu bytes (kind %u, v%d), ring %d: %s\n", n,
+					       (unsigned)(i % 5), v1 ? 1 : 2, r,
+					       d.len ? d.items[0].message : "?");
+				cf_diags_clear(&d);
+			}
+		}
+	}
+	/* And one large one: a MiB of zeros. */
+	unsigned char *zeros = calloc(1, 1 << 20);
+	if (zeros) {
+		cf_buf_clear(&b);
+		cf_crypt_encrypt(&b, k, PATH1, zeros, 1 << 20, NULL);
+		tried += 2;
+		refused += cf_guard_blob(PATH1, b.ptr, b.len, ring, scratch, &d) != 0;
+		refused += cf_guard_blob(PATH1, b.ptr, b.len, other_ring, scratch, &d) != 0;
+		free(zeros);
+	}
+	printf("# %zu judgements of 1501 ciphertexts (%zu of them format 1)\n", tried, v1s);
+	ok(tried == 4502 && refused == 0,
+	   "ciphertexts of zeros, repeated letters, text, broken text and random bytes, 0 to "
+	   "256 KiB and 1 MiB, key held, not held and no ring: never refused");
+	free(plain);
 	cf_buf_free(&b);
 	cf_diags_free(&d);
 	cf_arena_free(scratch);
@@ -461,7 +963,7 @@ static int make_history(history *h, const cf_key *k)
 	int rc = -1;
 	if (git_repository_init(&h->r, in_tmp("h"), 0) < 0 || git_index_new(&idx) < 0)
 		goto out;
-	encrypt(&blob, k, plain1, strlen(plain1));
+	encrypt(&blob, k, "cases/2026-001/case.yaml", plain1, strlen(plain1));
 	if (stage_text(h->r, idx, ".gitattributes", attrs_ok) < 0 ||
 	    stage(h->r, idx, "cases/2026-001/case.yaml", blob.ptr, blob.len, GIT_FILEMODE_BLOB) <
 		0 ||
@@ -472,7 +974,7 @@ static int make_history(history *h, const cf_key *k)
 	    git_index_write_tree_to(&tid, idx, h->r) < 0)
 		goto out;
 	git_oid_tostr(h->tree_b, sizeof(h->tree_b), &tid);
-	encrypt(&blob, k, plain2, strlen(plain2));
+	encrypt(&blob, k, "cases/2026-001/case.yaml", plain2, strlen(plain2));
 	if (stage(h->r, idx, "cases/2026-001/case.yaml", blob.ptr, blob.len, GIT_FILEMODE_BLOB) <
 		0 ||
 	    commit(h->c, h->r, idx, h->b, "refs/heads/main") < 0 ||
@@ -484,10 +986,10 @@ static int make_history(history *h, const cf_key *k)
 		goto out;
 
 	git_index_clear(idx);
-	encrypt(&blob, k, plain1, strlen(plain1));
+	encrypt(&blob, k, "cases/2026-001/case.yaml", plain1, strlen(plain1));
 	git_oid aid;
 	git_oid_fromstr(&aid, h->a);
-	blob.ptr[CF_CRYPT_HEADER_BYTES] ^= 0x10;
+	blob.ptr[cf_crypt_blob_header_len(blob.ptr, blob.len)] ^= 0x10;
 	if (stage_text(h->r, idx, ".gitattributes", attrs_ok) < 0 ||
 	    stage(h->r, idx, "cases/2026-001/case.yaml", blob.ptr, blob.len, GIT_FILEMODE_BLOB) <
 		0 ||
@@ -1059,6 +1561,9 @@ int main(void)
 	}
 
 	test_blob(k, ring, other_ring);
+	test_nonrandom();
+	test_random(k, other_ring);
+	test_real(k, ring, other_ring);
 	test_history(k, ring);
 	git_repository *h = NULL;
 	if (git_repository_open(&h, in_tmp("h")) == 0)
