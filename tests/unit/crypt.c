@@ -279,8 +279,8 @@ static void derive(subkeys *s, const unsigned char secret[CF_KEY_BYTES])
 
 /* The padded plaintext of a version 2 blob: the length field len_field, the n bytes of text,
  * zeros up to inner_len. */
-static void make_inner(unsigned char *inner, size_t inner_len, uint32_t len_field,
-		       const void *text, size_t n)
+static void make_inner(unsigned char *inner, size_t inner_len, uint32_t len_field, const void *text,
+		       size_t n)
 {
 	memset(inner, 0, inner_len);
 	inner[0] = (unsigned char)(len_field >> 24);
@@ -324,8 +324,7 @@ static size_t build_v2(unsigned char *out, const subkeys *s, const char *case_id
 
 /* A crafted blob (a valid tag: only a key holder can make one) must be refused as tampered,
  * saying the nonce or padding is not casefile's. */
-static void crafted(const cf_keyring *ring, const unsigned char *blob, size_t len,
-		    const char *what)
+static void crafted(const cf_keyring *ring, const unsigned char *blob, size_t len, const char *what)
 {
 	cf_diags d = CF_DIAGS_INIT;
 	int gave = 0;
@@ -486,8 +485,8 @@ static void test_v2(void)
 	is_int(cf_crypt_blob_header_len(a1.ptr, a1.len), 50, "header_len 42 + 8");
 	const char *cid = NULL;
 	size_t cn = 0;
-	ok(cf_crypt_blob_case(&cid, &cn, a1.ptr, a1.len) == 0 && cn == 8 &&
-	       cid == a1.ptr + 42 && memcmp(cid, CASE_A, 8) == 0,
+	ok(cf_crypt_blob_case(&cid, &cn, a1.ptr, a1.len) == 0 && cn == 8 && cid == a1.ptr + 42 &&
+	       memcmp(cid, CASE_A, 8) == 0,
 	   "blob_case: 2026-014");
 	unsigned char id[CF_KEYID_BYTES];
 	ok(cf_crypt_blob_keyid(id, a1.ptr, a1.len) == 0 &&
@@ -618,7 +617,8 @@ static void test_v2(void)
 	cf_buf_clear(&x);
 	is_int(cf_crypt_encrypt(&x, k, "notes/a.yaml", yaml, n, NULL), CF_CRYPT_EFORMAT,
 	       "a path under no case: EFORMAT");
-	is_int(cf_crypt_encrypt(&x, k, NULL, yaml, n, NULL), CF_CRYPT_EFORMAT, "NULL path: EFORMAT");
+	is_int(cf_crypt_encrypt(&x, k, NULL, yaml, n, NULL), CF_CRYPT_EFORMAT,
+	       "NULL path: EFORMAT");
 	is_int(cf_crypt_encrypt(&x, k, "cases//a.yaml", yaml, n, NULL), CF_CRYPT_EFORMAT,
 	       "an empty case name: EFORMAT");
 	is_int(cf_crypt_encrypt(&x, k, PATH_A, NULL, 5, NULL), CF_CRYPT_ERROR,
@@ -745,8 +745,8 @@ static void truncate_all(const cf_keyring *ring, const cf_buf *blob, int v2, siz
 				     (len - head - CF_CRYPT_TAG_BYTES) % CF_CRYPT_PAD_BYTES == 0
 			       : len >= CF_CRYPT_V1_OVERHEAD;
 		int want = len < CF_CRYPT_MAGIC_BYTES ? CF_CRYPT_ENOTENCRYPTED
-			   : shape		     ? CF_CRYPT_ETAMPERED
-						     : CF_CRYPT_EFORMAT;
+			   : shape		      ? CF_CRYPT_ETAMPERED
+						      : CF_CRYPT_EFORMAT;
 		const char *rule = shape ? "crypt/tampered" : "crypt/format";
 		cf_diags d = CF_DIAGS_INIT;
 		int gave = 0;
@@ -1181,8 +1181,9 @@ static void test_passphrase(void)
 		cf_buf_put(&over, bad.ptr, (size_t)(mem - bad.ptr));
 		cf_buf_puts(&over, "\nmemlimit 9999999999");
 		cf_buf_puts(&over, strchr(mem + 1, '\n'));
-		is_int(cf_key_import_passphrase(&l, over.ptr, over.len, "b", pass, strlen(pass), &d),
-		       CF_CRYPT_EKEYFORMAT, "memlimit over SENSITIVE: refused before hashing");
+		is_int(
+		    cf_key_import_passphrase(&l, over.ptr, over.len, "b", pass, strlen(pass), &d),
+		    CF_CRYPT_EKEYFORMAT, "memlimit over SENSITIVE: refused before hashing");
 		is_int(d.len ? d.items[0].line : 0, 5, "memlimit diagnostic on line 5");
 		cf_diags_free(&d);
 		cf_buf_free(&over);

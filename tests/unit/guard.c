@@ -101,9 +101,10 @@ static void det_random(void *buf, size_t n, uint64_t label, uint64_t i)
 /* The smallest length of a version 2 body (whole blocks and a tag) that holds n bytes. */
 static size_t v2_body(size_t n)
 {
-	size_t blocks = n <= CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES
-			    ? 1
-			    : (n - CF_CRYPT_TAG_BYTES + CF_CRYPT_PAD_BYTES - 1) / CF_CRYPT_PAD_BYTES;
+	size_t blocks =
+	    n <= CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES
+		? 1
+		: (n - CF_CRYPT_TAG_BYTES + CF_CRYPT_PAD_BYTES - 1) / CF_CRYPT_PAD_BYTES;
 	return blocks * CF_CRYPT_PAD_BYTES + CF_CRYPT_TAG_BYTES;
 }
 
@@ -228,7 +229,8 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 	cf_buf_clear(&b);
 	cf_buf_put(&b, v1.ptr, v1.len);
 	b.ptr[CF_CRYPT_HEADER_BYTES + 2] ^= 0x04;
-	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1, "v1 tampered, key held: -1");
+	is_int(cf_guard_blob(path, b.ptr, b.len, ring, scratch, &d), -1,
+	       "v1 tampered, key held: -1");
 	is_str(only_rule(&d), "crypt/tampered", "... crypt/tampered");
 	cf_diags_clear(&d);
 
@@ -378,14 +380,15 @@ static void test_blob(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 					content[c++] = (unsigned char)(0xf1 + i % 3);
 				}
 				for (int j = 1; j < len; j++)
-					content[c++] = (unsigned char)(0x80 + (i * 5 + j * 17) % 64);
+					content[c++] =
+					    (unsigned char)(0x80 + (i * 5 + j * 17) % 64);
 			}
 			content[c++] = 0xff;
 			shaped(&b, &blob, content, c, 4);
 			int want = run == CF_GUARD_TEXT_RUN ? -1 : 0;
 			char name[96];
-			snprintf(name, sizeof(name), "a run of %d %d-byte UTF-8 characters: %d", run,
-				 len, want);
+			snprintf(name, sizeof(name), "a run of %d %d-byte UTF-8 characters: %d",
+				 run, len, want);
 			is_int(cf_guard_blob(path, b.ptr, b.len, other_ring, scratch, &d), want,
 			       name);
 			if (want)
@@ -773,7 +776,8 @@ static void test_real(const cf_key *k, const cf_keyring *ring, const cf_keyring 
 		const cf_keyring *rings[3] = {ring, other_ring, NULL};
 		for (int r = 0; r < 3; r++) {
 			tried++;
-			if (cf_guard_blob(path, b.ptr, b.len, rings[r], scratch, &d) != 0 || d.len) {
+			if (cf_guard_blob(path, b.ptr, b.len, rings[r], scratch, &d) != 0 ||
+			    d.len) {
 				if (refused++ < 5)
 					printf("#   %zu bytes (kind %u, v%d), ring %d: %s\n", n,
 					       (unsigned)(i % 5), v1 ? 1 : 2, r,

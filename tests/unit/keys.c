@@ -294,7 +294,7 @@ static void test_keystore(void)
 
 	/* Clearing: every key file removed, and the temporary files a save may leave. */
 	cf_buf tmpf = CF_BUF_INIT;
-	cf_buf_printf(&tmpf, "%s/%s.key.tmp.1234", store, hex);
+	cf_buf_printf(&tmpf, "%s/%s.key.tmp-a1B2c3", store, hex);
 	write_text(tmpf.ptr, "casefile-key 1\n", 0600);
 	is_int(cf_keystore_clear(git, &d), 0, "keystore: cleared");
 	is_int(cf_keystore_load(&ring, git, &d), 0, "keystore: loads after clear");
