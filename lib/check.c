@@ -103,6 +103,7 @@ void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
 	cf_rule_consent(c, env ? env->today : CF_DATE_NONE, diags);
 	cf_rule_quorum(c, diags);
 	cf_rule_publication(c, env ? env->calendar : NULL, diags);
+	cf_rule_privacy(c, env ? env->message : NULL, diags);
 	if (env && c->deadlines) {
 		cf_deadline_results own = {NULL, 0, 0};
 		cf_deadline_results *r = results ? results : &own;

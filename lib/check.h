@@ -7,12 +7,14 @@
 #include "deadline.h"
 #include "diag.h"
 #include "rules.h"
+#include "rules/privacy.h"
 
 /* What deadlines are evaluated against. */
 typedef struct cf_check_env {
 	const cf_calendar *calendar;
 	cf_date today;
 	int warning_days;
+	const cf_privacy_text *message; /* a commit message to scan (privacy/), or NULL */
 } cf_check_env;
 
 /* Runs every check; deadline warnings too when env is given.  When results is not NULL, the

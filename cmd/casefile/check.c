@@ -251,7 +251,7 @@ int cli_check(const cf_cli *cli, const cli_check_opts *o, cf_diags *diags, size_
 		}
 	}
 
-	cf_check_env env = {repo->calendar, today, repo->warning_days};
+	cf_check_env env = {repo->calendar, today, repo->warning_days, o->message};
 	per_case = calloc(ids.n ? ids.n : 1, sizeof(*per_case));
 	if (!per_case ||
 	    cf_batch_run(repo, src, &ids, cli_threads(), check_one, &env, per_case) < 0) {
@@ -297,7 +297,7 @@ int cmd_check(int argc, char **argv, const cf_cli *cli)
 {
 	int json = 0, staged = 0, rev = 0;
 	cf_strlist named = CF_STRLIST_INIT;
-	cli_check_opts o = {CLI_FROM_WORKDIR, NULL, 0, NULL, &named};
+	cli_check_opts o = {CLI_FROM_WORKDIR, NULL, 0, NULL, &named, NULL};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (cli_is_help(a)) {

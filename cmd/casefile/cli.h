@@ -9,6 +9,7 @@
 #include "caseload.h"
 #include "diag.h"
 #include "repo.h"
+#include "rules/privacy.h"
 #include "source.h"
 #include "strlist.h"
 
@@ -67,6 +68,7 @@ typedef struct cli_check_opts {
 	int all;		 /* CLI_FROM_INDEX: every case, not only those the change touches */
 	const char *as_of;	 /* or NULL: today */
 	const cf_strlist *named; /* cases named (ids or paths); none: all, or those touched */
+	const cf_privacy_text *message; /* a commit message to scan too (privacy/), or NULL */
 } cli_check_opts;
 /* Runs the checks of `casefile check`: the diagnostics, sorted, into diags, the number of
  * cases checked into *checked.  Returns the exit code (DESIGN.md §5); problems that stop

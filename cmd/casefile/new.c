@@ -626,7 +626,7 @@ static int verify(job *J, cf_deadline_results *res)
 		fprintf(stderr, "casefile: new: cannot read the new case back: out of memory\n");
 		rc = CF_EXIT_USAGE;
 	} else {
-		cf_check_env env = {J->repo->calendar, J->today, J->repo->warning_days};
+		cf_check_env env = {J->repo->calendar, J->today, J->repo->warning_days, NULL};
 		cf_diags_set_case(&diags, J->id);
 		cf_check_case(c, &env, &diags, res);
 		cf_diags_sort(&diags);

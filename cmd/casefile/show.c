@@ -148,7 +148,7 @@ int cmd_show(int argc, char **argv, const cf_cli *cli)
 	if ((rc = cli_case_open(&k, "show", repo, id, &diags)))
 		goto out;
 	cf_case *c = k.c;
-	cf_check_env env = {repo->calendar, today, repo->warning_days};
+	cf_check_env env = {repo->calendar, today, repo->warning_days, NULL};
 	cf_check_case(c, &env, &diags, &res);
 	cf_diags_sort(&diags);
 

@@ -1,4 +1,5 @@
 #include "rules/publication.h"
+#include "rules/privacy.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -602,30 +603,6 @@ static const char *pronoun(const char *role, const char *pseudonym)
 	return "their";
 }
 
-/* A label for a person (never a name): "M2 (Mother)", "P1 (health visitor)". */
-static const char *person_label(cf_arena *a, const cf_node *item, size_t index, const char *list,
-				const char *alt)
-{
-	const char *ref = cf_node_str(cf_node_get(item, "ref"));
-	if (!ref)
-		ref = cf_node_str(cf_node_get(item, "id"));
-	if (ref && (strchr(ref, '\n') || strlen(ref) >= 40))
-		ref = NULL;
-	if (alt && (strchr(alt, '\n') || strlen(alt) >= 80))
-		alt = NULL;
-	cf_buf b = CF_BUF_INIT;
-	if (ref)
-		cf_buf_puts(&b, ref);
-	else
-		cf_buf_printf(&b, "%s[%zu]", list, index + 1);
-	if (alt)
-		cf_buf_printf(&b, " (%s)", alt);
-	char *s = cf_buf_oom(&b) ? NULL : cf_arena_strdup(a, cf_buf_cstr(&b));
-	/* the label holds a reference and a pseudonym or role: no identifier */
-	cf_buf_free(&b);
-	return s;
-}
-
 static int has_identifiers(const cf_field *map)
 {
 	for (size_t i = 0; map && i < map->n_fields; i++)
@@ -638,30 +615,6 @@ typedef struct people {
 	person *items;
 	size_t n, cap;
 } people;
-
-static int add_value(cf_idscan *s, int who, int aux, const cf_field *g, const cf_node *v)
-{
-	const char *str = cf_node_str(v);
-	if (!str || v->kind != CF_NODE_SCALAR)
-		return 0;
-	if (g->type == CF_TYPE_DATE) {
-		cf_date d;
-		int y, m, day;
-		if (cf_date_parse(&d, str) < 0)
-			return 0;
-		cf_date_to_ymd(d, &y, &m, &day);
-		return cf_idscan_add_date(s, who, aux, CF_ID_DOB, y, m, day);
-	}
-	if (strcmp(g->name, "name") == 0)
-		return cf_idscan_add_name(s, who, aux, CF_ID_NAME, str);
-	if (g->type == CF_TYPE_LIST || strstr(g->name, "alias"))
-		return cf_idscan_add_name(s, who, aux, CF_ID_ALIAS, str);
-	if (strcmp(g->name, "address") == 0)
-		return cf_idscan_add_address(s, who, aux, str);
-	if (strcmp(g->name, "school") == 0)
-		return cf_idscan_add_phrase(s, who, aux, CF_ID_SCHOOL, str);
-	return cf_idscan_add_phrase(s, who, aux, CF_ID_OTHER, str);
-}
 
 /* A pseudonym of the case and whose it is (-1: nobody's in particular). */
 typedef struct pseudo {
@@ -691,7 +644,7 @@ static int push_pseudo(pseudos *ps, const char *text, int owner)
 static int add_values(cf_idscan *const sc[2], int who, int g, const cf_field *gf, const cf_node *v)
 {
 	for (int k = 0; k < 2; k++)
-		if (add_value(sc[k], who, g, gf, v) < 0)
+		if (cf_privacy_add_value(sc[k], who, g, gf, v) < 0)
 			return -1;
 	return 0;
 }
@@ -739,7 +692,7 @@ static int add_people(pub *P, cf_idscan *const sc[2], people *ppl, pseudos *ps,
 			p->index = k;
 			p->list = list->name;
 			p->label =
-			    person_label(a, item, k, list->name, pseudonym ? pseudonym : role);
+			    cf_privacy_label(a, item, k, list->name, pseudonym ? pseudonym : role);
 			if (!p->label)
 				return -1;
 			for (size_t g = 0; g < list->items->n_fields; g++) {
@@ -937,7 +890,7 @@ static void item_identifiers(pub *P)
 			person *p = &ppl.items[x->owner];
 			p->tainted = 1;
 			p->alt = NULL;
-			p->label = person_label(P->c->arena, p->item, p->index, p->list,
+			p->label = cf_privacy_label(P->c->arena, p->item, p->index, p->list,
 						cf_node_str(cf_node_get(p->item, "role")));
 			if (!p->label)
 				p->label = p->list;
