@@ -4,10 +4,12 @@
  *   pre-commit   `check --staged`: the cases the commit touches, and every file it adds under
  *                cases/ encrypted.  Errors refuse the commit; warnings (deadlines among them)
  *                are shown and never block.
- *   pre-merge-commit  the same, for the commit a conflict-free `git merge` makes (git runs
- *                no pre-commit hook for it; git 2.24 and newer run this one).
- *   pre-push     every blob under cases/ in the commits being pushed is ciphertext (lib/guard,
- *                with this clone's keys: a blob it holds the key of must verify), and `check
+ *   commit-msg   the message names no person of a case the commit changes (privacy/
+ *                commit-message): messages are plaintext in git, and pushed with it.
+ *   pre-merge-commit  the same as pre-commit, for the commit a conflict-free `git merge` makes (git
+ * runs no pre-commit hook for it; git 2.24 and newer run this one). pre-push     every blob under
+ * cases/ in the commits being pushed is ciphertext (lib/guard, with this clone's keys: a blob it
+ * holds the key of must verify), and `check
  *                --rev` of each pushed tip has no errors.  `git commit --no-verify` skips
  *                pre-commit; it does not get plaintext past this.
  *   pre-receive  on a shared bare repository, which holds no key: every blob under cases/ in
@@ -25,6 +27,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "guard.h"
 #include "policy.h"
 #include "source.h"
@@ -33,13 +36,16 @@
 
 static const char usage_text[] =
     "usage: casefile hook pre-commit\n"
+    "       casefile hook commit-msg MESSAGE-FILE\n"
     "       casefile hook pre-merge-commit\n"
     "       casefile hook pre-push REMOTE URL   < lines from git\n"
     "       casefile hook pre-receive           < lines from git\n"
     "\n"
     "What casefile's git hooks run; git calls them (`casefile hooks install` sets them up),\n"
     "you need not.  pre-commit refuses a commit whose staged case files have errors or are\n"
-    "not encrypted; pre-merge-commit refuses the commit of a merge the same way; pre-push\n"
+    "not encrypted; commit-msg refuses a message naming a person of a case the commit\n"
+    "changes (commit messages are not encrypted); pre-merge-commit refuses the commit of\n"
+    "a merge the same way as pre-commit; pre-push\n"
     "refuses to push a commit holding a case file in plaintext, or whose cases have errors;\n"
     "pre-receive, on a shared bare repository, refuses a push holding a case file in\n"
     "plaintext. Each also refuses a member log that is not signed by an admin or does\n"
@@ -141,7 +147,7 @@ static int hook_pre_commit(const cf_cli *cli, int merge)
 		return 1;
 	}
 	cf_strlist none = CF_STRLIST_INIT;
-	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none};
+	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none, NULL};
 	cf_diags diags = CF_DIAGS_INIT;
 	size_t cases;
 	int rc = cli_check(cli, &o, &diags, &cases);
@@ -173,6 +179,77 @@ static int hook_pre_commit(const cf_cli *cli, int merge)
 	}
 	cf_diags_free(&diags);
 	return rc == CF_EXIT_OK ? 0 : 1;
+}
+
+/* The message as git will keep it: everything from the scissors line of `commit -v` on (the
+ * diff below it holds the case files in plaintext) blanked, so positions stay those of the
+ * file.  Comment lines are checked too: with `commit -F` or a cleanup mode other than strip
+ * git keeps them, and a branch name in "On branch ..." reaches the server as well. */
+static void cut_at_scissors(char *text, size_t len)
+{
+	static const char scissors[] = " ------------------------ >8 ------------------------";
+	size_t n = sizeof(scissors) - 1, i = 0;
+	while (i < len) {
+		size_t end = i;
+		while (end < len && text[end] != '\n')
+			end++;
+		/* any comment character (core.commentChar), then the line */
+		if (end - i == n + 1 && memcmp(text + i + 1, scissors, n) == 0) {
+			memset(text + i, ' ', len - i);
+			return;
+		}
+		i = end + 1;
+	}
+}
+
+/* commit-msg: the cases the commit changes (the index against HEAD) against the message. */
+static int hook_commit_msg(int argc, char **argv, const cf_cli *cli)
+{
+	if (argc < 2)
+		return cli_usage("hook", "commit-msg needs the message file git gives it");
+	const char *file = argv[1];
+	cf_buf msg = CF_BUF_INIT;
+	if (cf_read_file_buf(&msg, file, (size_t)1 << 20) < 0) {
+		fprintf(stderr, "casefile: commit refused: cannot read the message %s: %s\n", file,
+			strerror(errno));
+		cf_buf_free(&msg);
+		return 1;
+	}
+	cut_at_scissors(msg.ptr, msg.len);
+	cf_privacy_text text = {file, msg.ptr, msg.len};
+	cf_strlist none = CF_STRLIST_INIT;
+	cli_check_opts o = {CLI_FROM_INDEX, NULL, 0, NULL, &none, &text};
+	cf_diags diags = CF_DIAGS_INIT, mine = CF_DIAGS_INIT;
+	size_t cases;
+	int rc = cli_check(cli, &o, &diags, &cases);
+	/* the case files' own problems are pre-commit's to report: here only the message */
+	for (size_t i = 0; i < diags.len; i++) {
+		const cf_diag *d = &diags.items[i];
+		if (strcmp(d->rule, "privacy/commit-message") != 0)
+			continue;
+		cf_diag *c = cf_diags_add(&mine, d->severity, d->file, d->line, d->col, d->rule,
+					  "%s", d->message);
+		if (d->hint)
+			cf_diag_hint(&mine, c, "%s", d->hint);
+	}
+	int refused = 0;
+	if (mine.len) {
+		print_refusal("commit", &mine, NULL);
+		fprintf(stderr,
+			"\nYour message is kept in %s: `git commit -e -F %s` edits it and "
+			"commits again.\n",
+			file, file);
+		refused = 1;
+	} else if (rc != CF_EXIT_OK && rc != CF_EXIT_ERRORS) {
+		cli_print_diags(stderr, &diags);
+		fprintf(stderr, "casefile: commit refused: the cases it changes could not be read, "
+				"so the message was not checked (see above)\n");
+		refused = 1;
+	}
+	cf_diags_free(&mine);
+	cf_diags_free(&diags);
+	cf_buf_free(&msg);
+	return refused;
 }
 
 static int is_zero_id(const char *hex)
@@ -344,7 +421,7 @@ static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 	int errors = 0;
 	for (size_t i = 0; i < tips.n; i++) {
 		cf_strlist none = CF_STRLIST_INIT;
-		cli_check_opts o = {CLI_FROM_REV, tips.items[i], 0, NULL, &none};
+		cli_check_opts o = {CLI_FROM_REV, tips.items[i], 0, NULL, &none, NULL};
 		cf_diags d = CF_DIAGS_INIT;
 		size_t cases;
 		int rc = cli_check(cli, &o, &d, &cases);
@@ -504,10 +581,13 @@ int cmd_hook(int argc, char **argv, const cf_cli *cli)
 		return hook_pre_commit(cli, 0);
 	if (strcmp(name, "pre-merge-commit") == 0)
 		return hook_pre_commit(cli, 1);
+	if (strcmp(name, "commit-msg") == 0)
+		return hook_commit_msg(argc - 1, argv + 1, cli);
 	if (strcmp(name, "pre-push") == 0)
 		return hook_pre_push(argc - 1, argv + 1, cli);
 	if (strcmp(name, "pre-receive") == 0)
 		return hook_pre_receive();
 	return cli_usage(
-	    "hook", "no hook '%s' (pre-commit, pre-merge-commit, pre-push, pre-receive)", name);
+	    "hook",
+	    "no hook '%s' (pre-commit, commit-msg, pre-merge-commit, pre-push, pre-receive)", name);
 }

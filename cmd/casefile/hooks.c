@@ -24,7 +24,8 @@
 #define HOOK_EXE "@CASEFILE@"
 #define HOOK_MAX ((size_t)1024 * 1024)
 
-static const char *const clone_hooks[] = {"pre-commit", "pre-merge-commit", "pre-push"};
+static const char *const clone_hooks[] = {"pre-commit", "commit-msg", "pre-merge-commit",
+					  "pre-push"};
 static const char *const bare_hooks[] = {"pre-receive"};
 _Static_assert(sizeof(clone_hooks) / sizeof(*clone_hooks) <= CLI_HOOKS_MAX &&
 		   sizeof(bare_hooks) / sizeof(*bare_hooks) <= CLI_HOOKS_MAX,
@@ -36,6 +37,8 @@ static const char usage_text[] =
     "Installs casefile's git hooks where git looks for them (core.hooksPath, when it is set):\n"
     "  in a clone            pre-commit, which refuses a commit that would put a file under\n"
     "                        cases/ into git unencrypted or whose case files have errors;\n"
+    "                        commit-msg, which refuses a message naming a person of a case\n"
+    "                        the commit changes;\n"
     "                        pre-merge-commit, which does the same for the commit of a\n"
     "                        merge (git 2.24 and newer; older git runs no hook there);\n"
     "                        pre-push, which refuses to push a commit holding such a file\n"

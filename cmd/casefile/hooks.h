@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "cli.h"
 
-#define CLI_HOOKS_MAX 3
+#define CLI_HOOKS_MAX 4
 
 typedef enum cli_hook_state {
 	CLI_HOOK_SAME,	    /* installed already, as it is */

@@ -45,9 +45,9 @@ r="$tmp/origin"
 	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$r/cases/" &&
 	git -C "$r" add . && git -C "$r" commit --no-verify -qm "a case"
 check $? "origin: init, a case committed"
-grep -q "^  hooks installed: pre-commit pre-merge-commit pre-push$" "$tmp/init.out" &&
+grep -q "^  hooks installed: pre-commit commit-msg pre-merge-commit pre-push$" "$tmp/init.out" &&
 	grep -q "^casefile=$EXE$" "$r/.git/hooks/pre-commit"
-check $? "init installs pre-commit, pre-merge-commit and pre-push with this casefile's path" || show "$tmp/init.out"
+check $? "init installs pre-commit, commit-msg, pre-merge-commit and pre-push with this casefile's path" || show "$tmp/init.out"
 
 c="$tmp/clone"
 git clone -q "$r" "$c" && [ ! -e "$c/.git/hooks/pre-commit" ] && [ ! -e "$c/.git/hooks/pre-push" ] &&
@@ -56,12 +56,13 @@ check $? "a fresh clone has no casefile hooks"
 run -C "$c" hooks install
 [ $rc = 0 ] && [ "$(cat "$out")" = "casefile: hooks install: $c/.git/hooks
   pre-commit: installed
+  commit-msg: installed
   pre-merge-commit: installed
   pre-push: installed
   the hooks run $EXE" ] && [ ! -s "$err" ]
-check $? "hooks install: exit 0, pre-commit, pre-merge-commit and pre-push installed, the casefile they run named" || { show "$out"; show "$err"; }
+check $? "hooks install: exit 0, pre-commit, commit-msg, pre-merge-commit and pre-push installed, the casefile they run named" || { show "$out"; show "$err"; }
 res=0
-for h in pre-commit pre-merge-commit pre-push; do
+for h in pre-commit commit-msg pre-merge-commit pre-push; do
 	f="$c/.git/hooks/$h"
 	[ -x "$f" ] && [ "$(head -n 1 "$f")" = "#!/bin/sh" ] &&
 		grep -q "^casefile=$EXE$" "$f" && ! grep -q "@CASEFILE@" "$f" &&
@@ -75,6 +76,7 @@ before=$(hooks_state "$c/.git/hooks")
 run -C "$c" hooks install
 [ $rc = 0 ] && [ "$(cat "$out")" = "casefile: hooks install: $c/.git/hooks: already installed, nothing changed
   already: pre-commit
+  already: commit-msg
   already: pre-merge-commit
   already: pre-push" ] && [ "$(hooks_state "$c/.git/hooks")" = "$before" ]
 check $? "hooks install again: exit 0, 'already installed, nothing changed', no file changed" || show "$out"

@@ -137,6 +137,7 @@ mkdir -p "$tmp/data/hooks"
 printf '#!/bin/sh\necho casefile >>"%s"\n' "$tmp/hook-ran" >"$tmp/data/hooks/pre-commit"
 printf '#!/bin/sh\nexit 0\n' >"$tmp/data/hooks/pre-push"
 printf '#!/bin/sh\nexit 0\n' >"$tmp/data/hooks/pre-merge-commit"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/data/hooks/commit-msg"
 CASEFILE_DATADIR=$tmp/data run -C "$adopt" init --partnership "P"
 check_run "$( { [ "$rc" = 0 ] && [ "$(cat "$adopt/.gitattributes")" = "*.pdf binary
 cases/** filter=casefile diff=casefile merge=casefile" ]; } && echo 0 || echo 1)" \
@@ -145,8 +146,8 @@ check_run "$( { grep -q "^  1 file under cases/ that git held in plaintext stage
 	[ "$(blob_head "$adopt" cases/2026-001/case.yaml)" = "@CFCRYPT" ] &&
 	cmp -s "$EXAMPLE/cases/2026-001/case.yaml" "$adopt/cases/2026-001/case.yaml"; } && echo 0 || echo 1)" \
 	"a case committed in plaintext: staged again encrypted, with a plain warning about history"
-check_run "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) pre-merge-commit pre-push$" "$out"; } && echo 0 || echo 1)" \
-	"hooks: pre-merge-commit and pre-push installed, pre-commit chained before the one already there"
+check_run "$( { grep -q "^  hooks installed: pre-commit (the one there kept as pre-commit.local, still run) commit-msg pre-merge-commit pre-push$" "$out"; } && echo 0 || echo 1)" \
+	"hooks: commit-msg, pre-merge-commit and pre-push installed, pre-commit chained before the one already there"
 check_run "$( { cmp -s "$tmp/data/hooks/pre-commit" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
 	cmp -s "$tmp/data/hooks/pre-push" "$adopt/.git/hooks/pre-push" &&
@@ -158,10 +159,10 @@ check_run "$( { [ "$(cat "$tmp/hook-ran" 2>/dev/null)" = "casefile
 mine" ]; } && echo 0 || echo 1)" "the chained pre-commit runs casefile's hook, then the one that was there"
 before=$(state "$adopt")
 CASEFILE_DATADIR=$tmp/data run -C "$adopt" init
-check_run "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (3)$" "$out"; } && echo 0 || echo 1)" \
+check_run "$( { [ "$rc" = 0 ] && [ "$(state "$adopt")" = "$before" ] && grep -q "^  already: hooks (4)$" "$out"; } && echo 0 || echo 1)" \
 	"init again in the adopted repository: nothing changed, the hooks already there"
 run -C "$adopt" init
-check_run "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) pre-merge-commit (the one there kept as pre-merge-commit.local, still run) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
+check_run "$( { [ "$rc" = 0 ] && grep -q "^  hooks installed: pre-commit (updated) commit-msg (the one there kept as commit-msg.local, still run) pre-merge-commit (the one there kept as pre-merge-commit.local, still run) pre-push (the one there kept as pre-push.local, still run)$" "$out" &&
 	grep -q "^casefile=$EXE$" "$adopt/.git/hooks/pre-commit.casefile" &&
 	grep -q "echo mine" "$adopt/.git/hooks/pre-commit.local" &&
 	cmp -s "$tmp/data/hooks/pre-push" "$adopt/.git/hooks/pre-push.local"; } && echo 0 || echo 1)" \
