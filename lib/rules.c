@@ -28,7 +28,7 @@ static const cf_rule_info *const tables[] = {
     cf_doc_rules,      cf_schema_rules,	     cf_calendar_rules, cf_check_rules,	   cf_dates_rules,
     cf_deadline_rules, cf_source_rules,	     cf_keys_rules,	cf_mlog_rules,	   cf_policy_rules,
     cf_legacy_rules,   cf_guard_rules,	     cf_config_rules,	cf_caseload_rules, cf_consent_rules,
-    cf_quorum_rules,   cf_publication_rules, cf_privacy_rules, cf_waiver_rules,
+    cf_quorum_rules,   cf_publication_rules, cf_privacy_rules,	cf_waiver_rules,
 };
 
 #define N_TABLES (sizeof(tables) / sizeof(*tables))

@@ -891,7 +891,7 @@ static void item_identifiers(pub *P)
 			p->tainted = 1;
 			p->alt = NULL;
 			p->label = cf_privacy_label(P->c->arena, p->item, p->index, p->list,
-						cf_node_str(cf_node_get(p->item, "role")));
+						    cf_node_str(cf_node_get(p->item, "role")));
 			if (!p->label)
 				p->label = p->list;
 		}
