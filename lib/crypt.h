@@ -7,7 +7,7 @@
  *        8     1  format version (2)
  *        9     8  key id (see cf_key_id)
  *       17    24  nonce = BLAKE2b-192, keyed with the nonce subkey, of the case id and the
- *                 plaintext (see below)
+ *                 plaintext (see below: the derivation)
  *       41     1  L, the length of the case id (1 to 255)
  *       42     L  the case id: the directory under cases/ the file belongs to
  *     42+L     n  XChaCha20-Poly1305-IETF ciphertext, AEAD subkey, the 42+L header bytes
@@ -17,10 +17,14 @@
  *   42+L+n    16  Poly1305 tag
  *
  * The nonce is derived from the case id and the plaintext so that the same file always gives
- * the same blob and git sees no spurious changes; equal files of two cases still differ.  The
- * case id is in the associated data: a blob copied or moved into another case fails to
- * decrypt there (crypt/tampered), and a guard without the key can still compare it with the
- * path.  The padding hides small edits: `died: false` and `died: true` give blobs of one size.
+ * the same blob and git sees no spurious changes; equal files of two cases still differ.  Its
+ * input, hashed in this order: the 16 bytes "casefile-blob-2" and its terminating NUL (so no
+ * version 2 input is a version 1 one), the byte L, the L bytes of the case id, the plaintext
+ * (unpadded).  The case id is in the associated data: a blob copied or moved into another
+ * case fails to decrypt there (crypt/tampered).  Being in the clear, it also lets a check
+ * without the key compare it with the path (lib/access does, for the server's policy;
+ * lib/guard judges only the format).  The padding hides small edits: `died: false` and `died: true`
+ * give blobs of one size.
  *
  * Format version 1 (casefile before the signed member log) is read, never written: a 41-byte
  * header (magic, version, key id, nonce over the plaintext alone) and the plain text with no
@@ -43,6 +47,7 @@
 #ifndef CF_CRYPT_H
 #define CF_CRYPT_H
 
+#include <sodium.h> /* CF_PWHASH_* below are libsodium's limits */
 #include <stddef.h>
 
 #include "arena.h"

@@ -124,8 +124,8 @@ static int plaintext(cf_diags *diags, const char *path, size_t len)
 	if (len == 0)
 		d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
 				 "not encrypted: the file is empty, and casefile's filter makes "
-				 "even an empty file a %d-byte blob, so it was stored without the "
-				 "filter",
+				 "even an empty file a blob of at least %d bytes, so it was stored "
+				 "without the filter",
 				 CF_CRYPT_V2_MIN);
 	else
 		d = cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/plaintext",
@@ -1038,7 +1038,7 @@ const cf_rule_info cf_guard_rules[] = {
      "Every blob under cases/ -- staged for a commit, in a commit being pushed or received, or "
      "anywhere in the history -- is casefile ciphertext: the header (magic, format version, key "
      "id, nonce), the ciphertext and its tag. Also reported: an empty blob (the filter makes "
-     "even an empty file a 57-byte blob), a header followed by readable text (plaintext "
+     "even an empty file a blob of some 300 bytes), a header followed by readable text (plaintext "
      "appended to or pasted into an encrypted file, which a run of " TEXT_RUN_STR " readable "
      "characters -- printable ASCII or UTF-8 -- gives away without the key), and symbolic links "
      "and submodules under cases/.",

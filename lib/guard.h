@@ -30,19 +30,17 @@
  *       its key, it verifies; when it does not, its body shows no readable text;
  *   -1  with one error diagnostic at path (line 0):
  *         crypt/plaintext  no casefile header (the file as written; an empty blob too: the
- *                          filter makes even an empty file a CF_CRYPT_V2_MIN-byte blob),
- *                          or, when ring lacks its key, a header followed by a run of
- *                          CF_GUARD_TEXT_RUN readable characters (plaintext appended to, or
- *                          pasted into, a blob; see below).  The text itself is never quoted.
- *         crypt/format     a casefile header of a version this build does not read, too
- *                          short to hold header and tag, or over CF_CRYPT_MAX_BLOB
- *         crypt/tampered   ring holds its key and it does not verify (cf_crypt_decrypt's
- *                          diagnostic).  A blob that verifies is authentic and is not
- *                          searched for text.
- *   -2  out of memory (a crypt/memory diagnostic when decryption ran out).
- * scratch is a secure arena (cf_arena_new with secure set) that holds nothing else: the
- * plaintext decrypted to verify goes there, and cf_guard_blob resets (wipes) it before it
- * returns.  One arena serves any number of calls. */
+ *                          filter makes even an empty file a blob of CF_CRYPT_V2_MIN bytes or
+ * more), or, when ring lacks its key, a header followed by a run of CF_GUARD_TEXT_RUN readable
+ * characters or by bytes that are not like random ones (plaintext pasted into a blob; see below).
+ * The text itself is never quoted. crypt/format     a casefile header of a version this build does
+ * not read, too short to hold header and tag, over CF_CRYPT_MAX_BLOB, or (version 2) of a size no
+ * padded plaintext gives: text appended to a version 2 blob is reported so, before any test of its
+ * bytes crypt/tampered   ring holds its key and it does not verify (cf_crypt_decrypt's diagnostic).
+ * A blob that verifies is authentic and is not searched for text. -2  out of memory (a crypt/memory
+ * diagnostic when decryption ran out). scratch is a secure arena (cf_arena_new with secure set)
+ * that holds nothing else: the plaintext decrypted to verify goes there, and cf_guard_blob resets
+ * (wipes) it before it returns.  One arena serves any number of calls. */
 /* The run.  A readable character is one printable ASCII byte (0x20..0x7e, tab, CR, LF) or one
  * well-formed UTF-8 sequence of 2-4 bytes (RFC 3629: no overlong form, no surrogate, nothing
  * over U+10FFFF), so that pasted text full of accented letters and curly quotes is found.
@@ -67,7 +65,10 @@
  *   - more of its bytes are printable ASCII than random bytes give but with probability
  *     below 2^-64 (Hoeffding: the count exceeds n*98/256 + sqrt(n * 64 ln 2 / 2), 173 of
  *     256 bytes), which plaintext broken every few characters by a control byte, to slip
- *     past the run above, still is (near 100%); or
+ *     past the run above, still is (a third of the bytes printable is the limit: text with
+ *     a non-printable byte after every one or two characters, the bytes spread over many
+ *     values, passes both tests; the key holder's check, which verifies the tag, does not
+ *     let it pass); or
  *   - one byte value comes CF_GUARD_REPEAT times in it: for random bytes the chance is below
  *     (e * 256/256 / 24)^24 < 2^-75 per value and window, so below 2^-40 for all 256 values
  *     of all 2^19 windows of the largest blob; zeros, UTF-16 text or any low-entropy data

@@ -936,10 +936,11 @@ static int count_blobs(const char *root, const git_tree_entry *e, void *payload)
 	return 0;
 }
 
-/* Decrypts one blob of the object store into the arena; NULL when it is not a blob this
- * clone holds the key of, or does not verify. */
-static const char *open_blob(cf_source *s, const git_oid *oid, cf_arena *arena, size_t *len,
-			     unsigned char id[CF_KEYID_BYTES])
+/* Decrypts one blob of the object store, stored at path (so a version 2 blob must have been
+ * made for path's case), into the arena; NULL when it is not a blob this clone holds the key
+ * of, or does not verify. */
+static const char *open_blob(cf_source *s, const git_oid *oid, const char *path, cf_arena *arena,
+			     size_t *len, unsigned char id[CF_KEYID_BYTES])
 {
 	git_odb_object *obj = NULL;
 	char *plain = NULL;
@@ -949,7 +950,7 @@ static const char *open_blob(cf_source *s, const git_oid *oid, cf_arena *arena, 
 	size_t n = git_odb_object_size(obj);
 	if (cf_crypt_is_blob(data, n) && cf_crypt_blob_keyid(id, data, n) == 0 &&
 	    cf_keyring_find(s->ring, id) &&
-	    cf_crypt_decrypt(&plain, len, arena, s->ring, data, n, "", NULL) < 0)
+	    cf_crypt_decrypt(&plain, len, arena, s->ring, data, n, path, NULL) < 0)
 		plain = NULL;
 	git_odb_object_free(obj);
 	return plain;
@@ -983,9 +984,9 @@ static int reencrypted_only(cf_source *s, const char *dir, const git_tree_entry 
 		if (!git_oid_equal(&en->oid, git_tree_entry_id(old))) {
 			unsigned char id_now[CF_KEYID_BYTES], id_was[CF_KEYID_BYTES];
 			size_t len_now = 0, len_was = 0;
-			const char *now = open_blob(s, &en->oid, arena, &len_now, id_now);
+			const char *now = open_blob(s, &en->oid, en->path, arena, &len_now, id_now);
 			const char *then =
-			    open_blob(s, git_tree_entry_id(old), arena, &len_was, id_was);
+			    open_blob(s, git_tree_entry_id(old), en->path, arena, &len_was, id_was);
 			same = now && then && len_now == len_was &&
 			       memcmp(now, then, len_now) == 0 &&
 			       memcmp(id_now, id_was, CF_KEYID_BYTES) != 0;
