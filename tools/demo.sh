@@ -21,7 +21,9 @@ run() {
 	echo "(exit $?)"
 }
 echo "== A member's identity, and an encrypted repository holding the example's cases"
-run "$casefile" keygen
+# A throw-away identity for the demo, protected by its file's mode only; a member's real
+# one is made with a passphrase (`casefile keygen` asks for it on a terminal).
+run "$casefile" keygen --no-passphrase
 run "$casefile" init "$demo/repo" --partnership "Northdale Safeguarding Children Partnership" \
 	--member office --example
 # The example carries deliberate errors (the point of the check below), which the
