@@ -1389,5 +1389,19 @@ const cf_rule_info cf_source_rules[] = {
     {"source/read", "a file that cannot be read", "Every file of a case can be read.",
      "An unreadable file is a record that cannot be checked.",
      "Check the file's permissions and that the disk is healthy.", "DESIGN.md §7"},
+    {"source/name", "a file whose name is not text",
+     "Every file name in a case directory is UTF-8 text without control characters.",
+     "A name that is not text cannot be shown in a diagnostic, a report or a terminal "
+     "without being garbled or changing what the terminal shows; such a file is not read.",
+     "Rename the file (`git mv`) to a name of letters, digits, '-', '_' and '.'.",
+     "casefile's own rule: diagnostics are shown on terminals (lib/diag)"},
+    {"source/conflict", "a case file left unmerged by git",
+     "No file of a case is unmerged in the index: a merge or rebase that stopped at a "
+     "conflict leaves up to three versions of the file there, none of them the record.",
+     "Which version is the case's record is a person's decision; checking one of them would "
+     "report on a file nobody agreed.",
+     "Resolve the conflict in the file (the working tree holds the merged text with git's "
+     "markers), then `git add` it; `git merge --abort` goes back.",
+     "git's merge (git-merge(1), \"How conflicts are presented\")"},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -14,7 +14,7 @@ if [ ! -x "$CASEFILE" ] || [ ! -d "$REPO/cases" ]; then
 	exit 1
 fi
 
-echo "1..25"
+echo "1..26"
 
 # fresh NAME: a new copy of the clean repository at $tmp/NAME, in $repo.
 fresh() {
@@ -173,6 +173,17 @@ res=1
 	sed -n '/^Source$/{n;p;}' "$out" | grep -q '^  [^ ]' && res=0
 check_run $res "explain dates/order: the rule's text, with a Source section"
 
+# Every rule id the source can report (a quoted "area/name" of an area explain lists) has
+# its text: a diagnostic always says where to read more.
+run explain
+areas=$(awk 'NR > 1 { split($1, a, "/"); print a[1] }' "$out" | sort -u | paste -sd '|')
+missing=
+for r in $(cat "$CF_SRCDIR"/lib/*.c "$CF_SRCDIR"/lib/rules/*.c "$CF_SRCDIR"/cmd/casefile/*.c |
+	grep -oE "\"($areas)/[a-z0-9-]+\"" | tr -d '"' | sort -u); do
+	"$CASEFILE" explain "$r" >/dev/null 2>&1 || missing="$missing $r"
+done
+check_run "$( { [ -n "$areas" ] && [ -z "$missing" ]; } && echo 0 || echo 1)" \
+	"every rule id in the source has an explain text${missing:+ (missing:$missing)}"
 run explain nosuch
 expect_run "explain nosuch: exit 2" 2 "" "casefile: explain: no rule 'nosuch'
 Try 'casefile help explain'."
