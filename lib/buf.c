@@ -151,19 +151,73 @@ void cf_buf_put_shell_word(cf_buf *b, const char *s)
 	cf_buf_putc(b, '\'');
 }
 
+/* A number a spreadsheet reads as a number, never as a formula: "-3", "-3.5" (a count of
+ * working days overdue, a signed difference).  Such a cell is left as it is, so that it stays
+ * a number in the sheet.  Only a leading minus: a spreadsheet may take "+3" for the formula
+ * "=+3", and no count casefile writes has a plus sign, so a plus sign is always guarded. */
+static int is_plain_negative_number(const char *s)
+{
+	if (*s++ != '-')
+		return 0;
+	size_t d = strspn(s, "0123456789");
+	if (d == 0)
+		return 0;
+	s += d;
+	if (*s == '.') {
+		d = strspn(++s, "0123456789");
+		if (d == 0)
+			return 0;
+		s += d;
+	}
+	return *s == '\0';
+}
+
+int cf_csv_cell_is_formula(const char *s)
+{
+	/* Leading spaces first: a spreadsheet that trims them on import (LibreOffice's "trim
+	 * spaces") would otherwise see the formula behind them. */
+	const char *p = s + strspn(s, " ");
+	switch (*p) {
+	case '=':
+	case '+':
+	case '@':
+	case '\t':
+	case '\r':
+	case '\n':
+		return 1;
+	case '-':
+		return !is_plain_negative_number(p);
+	default:
+		return 0;
+	}
+}
+
 void cf_buf_put_csv_field(cf_buf *b, const char *s)
 {
+	const char *guard = cf_csv_cell_is_formula(s) ? "'" : "";
 	if (!strpbrk(s, ",\"\r\n")) {
+		cf_buf_puts(b, guard);
 		cf_buf_puts(b, s);
 		return;
 	}
+	/* The guard goes inside the quotes: it is part of the cell's text (RFC 4180). */
 	cf_buf_putc(b, '"');
+	cf_buf_puts(b, guard);
 	for (; *s; s++) {
 		if (*s == '"')
 			cf_buf_putc(b, '"');
 		cf_buf_putc(b, *s);
 	}
 	cf_buf_putc(b, '"');
+}
+
+void cf_buf_put_tsv_field(cf_buf *b, const char *s)
+{
+	if (cf_csv_cell_is_formula(s))
+		cf_buf_putc(b, '\'');
+	/* TSV has no quoting: tabs and line breaks inside a field become spaces. */
+	for (; *s; s++)
+		cf_buf_putc(b, (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
 }
 
 void cf_buf_put_html(cf_buf *b, const char *s)

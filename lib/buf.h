@@ -32,8 +32,17 @@ void cf_buf_put_json_member(cf_buf *b, const char *key, const char *val, int com
 /* Appends s as one shell word, quoted only when it needs to be (for hints a user pastes into
  * a shell, and for git configuration values). */
 void cf_buf_put_shell_word(cf_buf *b, const char *s);
-/* Appends s as a CSV field, quoted when it needs to be. */
+/* 1 when a spreadsheet opening a CSV or TSV file would run the cell s as a formula (CSV
+ * injection): s begins, after any spaces, with '=', '+', '-', '@', a tab or a line break.  A
+ * plain negative number ("-3", "-3.5") is a number, not a formula: 0.  Every CSV and TSV
+ * writer guards such a cell with a leading "'", which Excel and LibreOffice show as text. */
+int cf_csv_cell_is_formula(const char *s);
+/* Appends s as a CSV field (RFC 4180), quoted when it needs to be; a formula cell (see
+ * cf_csv_cell_is_formula) gets a leading "'", inside the quotes. */
 void cf_buf_put_csv_field(cf_buf *b, const char *s);
+/* Appends s as a TSV field: tabs and line breaks become spaces (TSV has no quoting); a
+ * formula cell gets a leading "'". */
+void cf_buf_put_tsv_field(cf_buf *b, const char *s);
 /* Appends s with <, >, &, " escaped for HTML text and attributes. */
 void cf_buf_put_html(cf_buf *b, const char *s);
 void cf_buf_clear(cf_buf *b);

@@ -492,13 +492,11 @@ static void render_md(cf_buf *out, const cf_status *st)
 
 static void sep_field(cf_buf *out, const char *s, int tsv, int last)
 {
-	if (tsv) {
-		/* TSV has no quoting: tabs and line breaks inside a field become spaces. */
-		for (; *s; s++)
-			cf_buf_putc(out, (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
-	} else {
+	/* Both guard a cell a spreadsheet would run as a formula (a title "=HYPERLINK(...)"). */
+	if (tsv)
+		cf_buf_put_tsv_field(out, s);
+	else
 		cf_buf_put_csv_field(out, s);
-	}
 	cf_buf_puts(out, last ? (tsv ? "\n" : "\r\n") : (tsv ? "\t" : ","));
 }
 

