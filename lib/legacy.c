@@ -103,39 +103,29 @@ static int access_parse(cf_legacy_access *a, const cf_doc *doc, cf_diags *diags)
 	return bad ? -1 : 0;
 }
 
-int cf_legacy_access_load(cf_legacy_access *out, const char *root, cf_diags *diags)
+int cf_legacy_access_parse(cf_legacy_access *out, const char *text, size_t len, cf_diags *diags)
 {
 	memset(out, 0, sizeof(*out));
 	cf_diags local = CF_DIAGS_INIT;
 	cf_diags *d = diags ? diags : &local;
-	char *path = cf_path_join(root, CF_LEGACY_ACCESS_PATH);
 	cf_arena *arena = NULL;
-	cf_buf data = CF_BUF_INIT;
 	int rc = -1;
-	if (!path || cf_arena_new(&arena, 0) < 0) {
+	if (cf_arena_new(&arena, 0) < 0) {
 		d->oom = 1;
-		goto out;
-	}
-	if (cf_read_file_buf(&data, path, ACCESS_MAX) < 0) {
-		if (errno == ENOENT) {
-			rc = 0;
-			goto out;
-		}
-		cf_diags_add(d, CF_SEV_ERROR, CF_LEGACY_ACCESS_PATH, 0, 0, "crypt/access",
-			     "cannot read access.yaml: %s", strerror(errno));
 		goto out;
 	}
 	/* An empty file (or one of comments only) names no keys: not an error here. */
 	cf_diags parse = CF_DIAGS_INIT;
 	cf_doc *doc = NULL;
-	int prc = cf_doc_parse_yaml(&doc, arena, CF_LEGACY_ACCESS_PATH, cf_buf_cstr(&data),
-				    data.len, NULL, &parse);
+	int prc = cf_doc_parse_yaml(&doc, arena, CF_LEGACY_ACCESS_PATH, text, len, NULL, &parse);
 	if (parse.len == 1 && strcmp(parse.items[0].rule, "yaml/empty") == 0) {
 		cf_diags_free(&parse);
 		rc = 0;
 		goto out;
 	}
 	int bad = prc < 0 || cf_diags_count(&parse, CF_SEV_ERROR) > 0;
+	if (parse.oom)
+		d->oom = 1;
 	cf_diags_move(d, &parse);
 	cf_diags_free(&parse);
 	if (!bad)
@@ -144,6 +134,29 @@ out:
 	if (rc < 0)
 		cf_legacy_access_free(out);
 	cf_arena_free(arena);
+	cf_diags_free(&local);
+	return rc;
+}
+
+int cf_legacy_access_load(cf_legacy_access *out, const char *root, cf_diags *diags)
+{
+	memset(out, 0, sizeof(*out));
+	cf_diags local = CF_DIAGS_INIT;
+	cf_diags *d = diags ? diags : &local;
+	char *path = cf_path_join(root, CF_LEGACY_ACCESS_PATH);
+	cf_buf data = CF_BUF_INIT;
+	int rc = -1;
+	if (!path) {
+		d->oom = 1;
+	} else if (cf_read_file_buf(&data, path, ACCESS_MAX) < 0) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			cf_diags_add(d, CF_SEV_ERROR, CF_LEGACY_ACCESS_PATH, 0, 0, "crypt/access",
+				     "cannot read access.yaml: %s", strerror(errno));
+	} else {
+		rc = cf_legacy_access_parse(out, cf_buf_cstr(&data), data.len, d);
+	}
 	cf_buf_free(&data);
 	free(path);
 	cf_diags_free(&local);

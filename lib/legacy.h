@@ -42,6 +42,9 @@ typedef struct cf_legacy_access {
 /* Reads ROOT/.casefile/access.yaml; a repository without one has no keys (n 0, no repository
  * key).  A malformed file is an error (crypt/access) naming its line. */
 int cf_legacy_access_load(cf_legacy_access *out, const char *root, cf_diags *diags);
+/* The same for the text of an access.yaml (a committed version of it, say; it need not end in
+ * NUL): 0, or -1 with the diagnostics (named CF_LEGACY_ACCESS_PATH). */
+int cf_legacy_access_parse(cf_legacy_access *out, const char *text, size_t len, cf_diags *diags);
 /* Writes it atomically (for tests that build a repository as an older casefile left it). */
 int cf_legacy_access_save(const cf_legacy_access *a, const char *root);
 /* The key id that encrypts a repository path ("cases/2026-003/case.yaml"), or NULL for a
