@@ -111,7 +111,9 @@ void cf_check_case(const cf_case *c, const cf_check_env *env, cf_diags *diags,
 		if (cf_deadlines_eval(r, c->deadlines, c, env->calendar, env->today,
 				      env->warning_days) < 0)
 			diags->oom = 1;
-		cf_deadline_results mine = {r->items + first, r->n - first, 0};
+		/* r->items is NULL while nothing was evaluated (a schema without deadlines) */
+		cf_deadline_results mine = {r->n > first ? r->items + first : NULL, r->n - first,
+					    0};
 		cf_deadlines_report(&mine, diags);
 		cf_deadline_results_free(&own);
 	}

@@ -338,7 +338,8 @@ static int close_collection(builder *b)
 {
 	frame *f = &b->stack[--b->depth];
 	cf_node *node = f->node;
-	cf_node **kids = b->kids + f->base;
+	/* b->kids is NULL until a first child arrives: no pointer arithmetic on it before */
+	cf_node **kids = f->n ? b->kids + f->base : NULL;
 	int rc = 0;
 	if (node->kind == CF_NODE_MAP) {
 		node->n = f->n / 2;

@@ -149,6 +149,24 @@ static void test_nesting_and_aliases(void)
 	cf_diags_free(&d);
 }
 
+/* Empty collections: nothing to gather, and no arithmetic on the pointers of nothing (issue
+ * 12, F3: UBSan's "applying zero offset to null pointer" under SANITIZE=undefined). */
+static void test_empty_collections(void)
+{
+	cf_diags d = CF_DIAGS_INIT;
+	cf_doc *doc = parse("{}\n", &d);
+	ok(doc && doc->root && doc->root->kind == CF_NODE_MAP && doc->root->n == 0 && d.len == 0,
+	   "{} is an empty mapping");
+	doc = parse("[]\n", &d);
+	ok(doc && doc->root && doc->root->kind == CF_NODE_SEQ && doc->root->n == 0 && d.len == 0,
+	   "[] is an empty list");
+	doc = parse("a: {}\nb: []\nc: [{}, []]\n", &d);
+	const cf_node *c = doc ? cf_node_get(doc->root, "c") : NULL;
+	ok(c && c->n == 2 && c->items[0]->n == 0 && c->items[1]->n == 0 && d.len == 0,
+	   "empty collections inside others");
+	cf_diags_free(&d);
+}
+
 static void test_markdown(void)
 {
 	cf_diags d = CF_DIAGS_INIT;
@@ -189,6 +207,7 @@ int main(void)
 	test_scalars();
 	test_errors();
 	test_nesting_and_aliases();
+	test_empty_collections();
 	test_markdown();
 	cf_arena_free(arena);
 	return tap_done();
