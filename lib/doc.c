@@ -205,6 +205,7 @@ static cf_node *node_new(builder *b, cf_node_kind kind, size_t line, size_t col)
 	n->line = (unsigned)line + 1 + b->line_offset;
 	n->col = (unsigned)col + 1;
 	n->weight = 1;
+	n->height = kind == CF_NODE_SCALAR ? 0 : 1;
 	return n;
 }
 
@@ -225,6 +226,8 @@ static int frame_push_kid(builder *b, frame *f, cf_node *kid)
 	b->kids[b->n_kids++] = kid;
 	f->n++;
 	f->node->weight = add_sat(f->node->weight, kid->weight);
+	if (kid->height >= f->node->height)
+		f->node->height = kid->height + 1;
 	return 0;
 }
 
@@ -397,9 +400,9 @@ static int open_collection(builder *b, cf_node *node, const char *anchor_name)
 	memset(f, 0, sizeof(*f));
 	f->node = node;
 	f->base = b->n_kids;
-	/* The anchor is registered when the collection opens, so that an alias inside it to
-	 * itself finds it; its weight then is only what was seen so far, which is why aliases
-	 * are also bounded by the total below. */
+	/* The anchor is registered when the collection opens, as YAML orders it (the anchor
+	 * comes before the content), so that an alias inside the collection to it finds it --
+	 * and on_alias refuses it (yaml/alias) rather than make the node its own child. */
 	if (anchor_name && add_anchor(b, (const char *)anchor_name, node) < 0) {
 		fail(b, 0, 0, "yaml/syntax", "out of memory", NULL);
 		return -1;
@@ -456,6 +459,37 @@ static int on_alias(builder *b, const yaml_event_t *ev)
 		b->failed = 1;
 		return -1;
 	}
+	/* An alias to a collection still open (the alias is inside it) would make the node its
+	 * own descendant: a cycle, which every walk of the tree would follow for ever. */
+	for (size_t i = 0; i < b->depth; i++) {
+		if (b->stack[i].node != target)
+			continue;
+		cf_diag *d = cf_diags_add(
+		    b->diags, CF_SEV_ERROR, b->name, mark_line(b, ev->start_mark),
+		    mark_col(ev->start_mark), "yaml/alias",
+		    "'*%s' is inside the value anchored '&%s' (line %u), so it would contain "
+		    "itself",
+		    name, name, target->line);
+		cf_diag_hint(b->diags, d,
+			     "an alias repeats a value that is complete before it; write the inner "
+			     "value out instead of '*%s'",
+			     name);
+		b->failed = 1;
+		return -1;
+	}
+	/* What the alias repeats nests under the alias's place: the tree, aliases expanded,
+	 * stays within the depth limit, so that no walk of it recurses deeper. */
+	if (b->depth + target->height > b->lim->max_depth) {
+		cf_diag *d = cf_diags_add(
+		    b->diags, CF_SEV_ERROR, b->name, mark_line(b, ev->start_mark),
+		    mark_col(ev->start_mark), "yaml/too-deep",
+		    "nesting deeper than %u levels ('*%s' repeats %u levels here, %zu deep)",
+		    b->lim->max_depth, name, target->height, b->depth);
+		cf_diag_hint(b->diags, d,
+			     "case files nest a few levels at most; is this the right file?");
+		b->failed = 1;
+		return -1;
+	}
 	b->alias_nodes = add_sat(b->alias_nodes, target->weight);
 	if (b->alias_nodes > b->lim->max_alias_nodes) {
 		cf_diag *d =
@@ -477,7 +511,7 @@ static int on_alias(builder *b, const yaml_event_t *ev)
 			return -1;
 		}
 	}
-	/* The tree shares the anchored node; nothing walks it mutably. */
+	/* The tree shares the anchored node, which is complete; nothing walks it mutably. */
 	return attach(b, target);
 }
 
@@ -966,6 +1000,16 @@ const cf_rule_info cf_doc_rules[] = {
      "A few lines of aliases can expand to billions of nodes (the 'billion laughs'); a "
      "bound keeps a hostile or broken file from stopping the commit hook.",
      "Write the repeated values out.", YAML_SRC},
+    {"yaml/alias", "an alias inside the value it repeats",
+     "An alias (`*a`) repeats a value anchored (`&a`) before it, and that value is complete "
+     "where the alias stands: an alias is never inside the list or mapping it names, as in "
+     "`a: &a [*a]`.",
+     "Such an alias makes a value that contains itself, without end. Every reader that walks "
+     "it -- the checks, the status page, the commit hook -- would loop or crash, for everyone "
+     "who opens the repository.",
+     "Write the inner value out, or anchor a value that ends before the alias.",
+     "YAML 1.2 (yaml.org/spec/1.2.2) §3.2.2.2 \"Anchors and Aliases\", §7.1 \"Alias "
+     "Nodes\""},
     {"yaml/bom", "a byte-order mark at the start of the file",
      "The file does not start with the bytes EF BB BF (a UTF-8 byte-order mark).",
      "Some editors add it invisibly; other tools then read the first key with three extra "
@@ -994,7 +1038,9 @@ const cf_rule_info cf_doc_rules[] = {
      "it would slow the commit hook for everyone.",
      "Keep attachments outside the case repository; split a long report's appendices.",
      "DESIGN.md §1 (the hook is fast)"},
-    {"yaml/too-deep", "nesting too deep", "Mappings and lists nest at most 64 levels.",
+    {"yaml/too-deep", "nesting too deep",
+     "Mappings and lists nest at most 64 levels, counting what aliases (`*a`) repeat at the "
+     "level where they stand.",
      "Case files nest a few levels; a deeper file is broken or hostile, and would cost the "
      "hook time and memory.",
      "Check the indentation: a block indented one step too far nests under the line above.",

@@ -2,7 +2,11 @@
  * keep the 1-based line and column where they start in the file (front-matter fence
  * included).  Every node lives in the caller's arena.  Problems are diagnostics, never
  * crashes: yaml/syntax, yaml/duplicate-key, yaml/multiple-documents, yaml/alias-limit,
- * yaml/bom, yaml/tab, yaml/utf8, yaml/empty, yaml/too-large, yaml/too-deep. */
+ * yaml/alias, yaml/bom, yaml/tab, yaml/utf8, yaml/empty, yaml/too-large, yaml/too-deep.
+ *
+ * Aliases share the anchored node, so the tree is a DAG, never a cycle: an alias inside the
+ * value it names is yaml/alias.  Its depth, aliases expanded, is at most the depth limit, and
+ * its size is bounded by the alias limit, so a recursive walk of it is bounded by both. */
 #ifndef CF_DOC_H
 #define CF_DOC_H
 
@@ -35,7 +39,9 @@ struct cf_node {
 	size_t n;
 	cf_pair *pairs;
 	cf_node **items;
-	size_t weight; /* nodes below and including this one, aliases expanded (bounded) */
+	size_t weight;	 /* nodes below and including this one, aliases expanded (bounded) */
+	unsigned height; /* collections nested in this one, itself included, aliases expanded
+			    (0 for a scalar; at most the depth limit) */
 };
 
 typedef struct cf_doc {

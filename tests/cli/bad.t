@@ -6,7 +6,7 @@
 # each input goes, and which entries are known bugs (reported as TODO until fixed).
 
 . "$(dirname "$0")/lib.sh"
-need check
+need check explain
 CASEFILE_TODAY=2026-01-12 # deadlines must not depend on the day the tests run
 export CASEFILE_TODAY
 BAD=$CF_SRCDIR/tests/data/bad
@@ -23,7 +23,9 @@ entries() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MANIFEST"
 }
 
-plan=$(($(entries | wc -l) * 2 + 2))
+# Two tests an entry, the clean fixture, the named link, the three runs at the publication
+# stage and the explanation of yaml/alias at the end.
+plan=$(($(entries | wc -l) * 2 + 6))
 echo "1..$plan"
 
 # check_todo STATUS DESC [REASON]: check; with a REASON, the line is marked "# TODO REASON" (a
@@ -134,3 +136,38 @@ res=1
 	res=0
 check $res "check 2026-002, a link to a case outside the repository: source/symlink, not read"
 [ $res -eq 0 ] || { echo "#   exit $rc"; sed 's/^/#   /' "$out" "$err"; }
+
+# The rules of the publication stage read every value of report.md's front matter: an alias
+# into its own anchor there made check, status and ready recurse until they crashed (issue 12,
+# F1).  The same corpus input, in the fixture's case moved to the publication stage: the
+# alias is reported where it stands, and no command crashes or writes to stderr.
+fresh publication
+sed 's/^stage: rapid-review$/stage: publication/' "$REPO/cases/2026-001/case.yaml" \
+	>"$repo/cases/2026-001/case.yaml"
+cp "$BAD/alias-self-front-matter.md" "$repo/cases/2026-001/report.md"
+alias_line="cases/2026-001/report.md:5:16: error[yaml/alias]: '*r' is inside the value anchored '&r' (line 5), so it would contain itself"
+for cmd in check status ready; do
+	case $cmd in
+	check) run -C "$repo" check ;;
+	status) run -C "$repo" status ;;
+	ready) run -C "$repo" ready 2026-001 ;;
+	esac
+	res=1
+	case $cmd in
+	check) [ "$rc" = 1 ] && grep -qxF "$alias_line" "$out" && res=0 ;;
+	status) [ "$rc" = 0 ] && grep -q '^2026-001  Child A .* publication ' "$out" && res=0 ;;
+	ready) [ "$rc" = 1 ] && grep -q 'report.md could not be read' "$out" && res=0 ;;
+	esac
+	[ -s "$err" ] && res=1
+	check $res "alias-self-front-matter.md at the publication stage: $cmd reports, no crash, nothing on stderr"
+	[ $res -eq 0 ] || { echo "#   exit $rc"; sed 's/^/#   /' "$out" "$err" | head -n 40; }
+done
+
+# The rule those inputs report is explained like every other.
+run explain yaml/alias
+res=1
+[ "$rc" = 0 ] && [ ! -s "$err" ] &&
+	[ "$(head -n 1 "$out")" = "yaml/alias: an alias inside the value it repeats" ] &&
+	grep -q '§7.1 "Alias' "$out" && res=0
+check $res "explain yaml/alias: what it checks, and the YAML spec's section on alias nodes"
+[ $res -eq 0 ] || { echo "#   exit $rc"; sed 's/^/#   /' "$out" "$err" | head -n 20; }

@@ -149,6 +149,92 @@ static void test_nesting_and_aliases(void)
 	cf_diags_free(&d);
 }
 
+/* An alias into the collection anchored by its own name (issue 12, F1): the tree would hold a
+ * cycle, which check, status and the hooks followed until the stack ran out. */
+static void test_alias_cycles(void)
+{
+	cf_diags d = CF_DIAGS_INIT;
+	ok(!parse("a: &a [*a]\n", &d), "an alias inside its own anchor's list fails");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+	is_int(d.len, 1, "once");
+	is_int(d.len ? d.items[0].line : 0, 1, "at the alias's line");
+	is_int(d.len ? d.items[0].col : 0, 8, "and column");
+	is_str(d.len ? d.items[0].message : NULL,
+	       "'*a' is inside the value anchored '&a' (line 1), so it would contain itself",
+	       "saying what it refers to");
+
+	/* the pinned schema that made check run for ever */
+	ok(!parse("fields: &f {a: {type: map, fields: *f}}\n", &d),
+	   "an alias two mappings inside its anchor fails");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+	is_int(d.len ? d.items[0].col : 0, 36, "at the alias");
+
+	ok(!parse("top: &t\n  list:\n    - x\n    - *t\n", &d), "in block style too");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+	is_int(d.len ? d.items[0].line : 0, 4, "at the alias's line");
+	is_int(d.len ? d.items[0].col : 0, 7, "and column");
+
+	ok(!parse("m: &m {*m : 1}\n", &d), "an alias as a key of its own anchor's mapping fails");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+
+	/* YAML: an alias names the latest node with that anchor, which here is the open one */
+	ok(!parse("x: &a 1\ny: &a [*a]\n", &d), "a shadowing anchor still open is refused");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+
+	/* what is refused is the open node, not the name */
+	cf_doc *doc = parse("y: &a [&a x, *a]\n", &d);
+	ok(doc && d.len == 0, "an alias to a complete value inside an anchored list resolves");
+	const cf_node *y = doc ? cf_node_get(doc->root, "y") : NULL;
+	ok(y && y->n == 2 && y->items[1] == y->items[0], "to the inner value, shared");
+
+	doc = parse("base: &b [1, 2]\nlist: [*b, *b]\n", &d);
+	ok(doc && d.len == 0, "aliases to a complete sibling resolve");
+
+	const char *md = "---\ncase: 2026-001\nreviewers: &r [*r]\n---\nText.\n";
+	cf_diags_clear(&d);
+	ok(cf_doc_parse_markdown(&doc, arena, "report.md", md, strlen(md), NULL, &d) < 0,
+	   "in front matter too");
+	is_str(first_rule(&d), "yaml/alias", "as yaml/alias");
+	is_int(d.len ? d.items[0].line : 0, 3, "at a line of the file, fence included");
+	is_int(d.len ? d.items[0].col : 0, 16, "and the alias's column");
+
+	ok(cf_rule_find("yaml/alias") != NULL, "casefile explain knows yaml/alias");
+	cf_diags_free(&d);
+}
+
+/* Nesting is bounded with aliases expanded, so that no recursive walk of a tree goes deeper
+ * than the limit: an alias repeats what it names at the depth where it stands. */
+static void test_alias_depth(void)
+{
+	cf_diags d = CF_DIAGS_INIT;
+	cf_buf y = CF_BUF_INIT;
+	cf_buf_puts(&y, "a: &a ");
+	for (int i = 0; i < 60; i++)
+		cf_buf_putc(&y, '[');
+	for (int i = 0; i < 60; i++)
+		cf_buf_putc(&y, ']');
+	cf_buf_puts(&y, "\nb: [[[[[[[[[[[*a]]]]]]]]]]]\n");
+	/* the root, a mapping, is level 1: 'a' nests 61 levels, and *a stands 12 levels deep */
+	ok(!parse(cf_buf_cstr(&y), &d), "an alias that nests the tree past 64 levels fails");
+	is_str(first_rule(&d), "yaml/too-deep", "as yaml/too-deep");
+	is_int(d.len ? d.items[0].line : 0, 2, "at the alias's line");
+	is_int(d.len ? d.items[0].col : 0, 15, "and column");
+	is_str(d.len ? d.items[0].message : NULL,
+	       "nesting deeper than 64 levels ('*a' repeats 60 levels here, 12 deep)",
+	       "saying how deep");
+
+	cf_buf_clear(&y);
+	cf_buf_puts(&y, "a: &a ");
+	for (int i = 0; i < 60; i++)
+		cf_buf_putc(&y, '[');
+	for (int i = 0; i < 60; i++)
+		cf_buf_putc(&y, ']');
+	cf_buf_puts(&y, "\nb: [[[*a]]]\n");
+	ok(parse(cf_buf_cstr(&y), &d) && d.len == 0, "one that stays within 64 levels resolves");
+	cf_buf_free(&y);
+	cf_diags_free(&d);
+}
+
 /* Empty collections: nothing to gather, and no arithmetic on the pointers of nothing (issue
  * 12, F3: UBSan's "applying zero offset to null pointer" under SANITIZE=undefined). */
 static void test_empty_collections(void)
@@ -207,6 +293,8 @@ int main(void)
 	test_scalars();
 	test_errors();
 	test_nesting_and_aliases();
+	test_alias_cycles();
+	test_alias_depth();
 	test_empty_collections();
 	test_markdown();
 	cf_arena_free(arena);
