@@ -98,8 +98,18 @@ static void load_case_yaml(cf_case *c, cf_repo *repo, cf_source *src, cf_case_fi
 	const char *path = file->path;
 	const cf_doc *doc = parse_file(c, src, path, NULL, 1, diags);
 	file->doc = doc;
-	if (!doc || !doc->root || doc->root->kind != CF_NODE_MAP)
+	if (!doc || !doc->root)
 		return;
+	if (doc->root->kind != CF_NODE_MAP) {
+		/* Without a mapping there is no type, so no schema to say so: say it here, as
+		 * the schema does of every other document (cf_schema_check_doc). */
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, path, doc->root->line,
+					  doc->root->col, "schema/type",
+					  "the file must hold a mapping of fields (key: value)");
+		cf_diag_hint(diags, d,
+			     "case.yaml starts with lines such as 'id: 2026-001' and 'type: cspr'");
+		return;
+	}
 	c->root = doc->root;
 	const cf_node *type = cf_node_get(c->root, "type");
 	if (cf_node_is_empty(type) || type->kind != CF_NODE_SCALAR) {

@@ -1186,8 +1186,11 @@ void cf_schema_check_doc(const cf_check_ctx *ctx, const cf_docspec *spec, const 
 		return;
 	}
 	if (doc->root->kind != CF_NODE_MAP) {
-		cf_diags_add(diags, CF_SEV_ERROR, doc->name, doc->root->line, doc->root->col,
-			     "schema/type", "the file must hold a mapping of fields (key: value)");
+		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, doc->name, doc->root->line,
+					  doc->root->col, "schema/type",
+					  "the file must hold a mapping of fields (key: value)");
+		cf_diag_hint(diags, d, "%s holds 'key: value' lines, not a list or a single value",
+			     spec->markdown ? "the front matter" : "the file");
 		return;
 	}
 	check_map(&C, &spec->root, doc->root, doc->root, &path);
