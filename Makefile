@@ -41,6 +41,7 @@ all: $(BUILD)/casefile
 help:
 	@echo "make            build $(BUILD)/casefile and $(BUILD)/libcasefile.a"
 	@echo "make check      build and run every test under prove (SANITIZE=address,undefined for sanitizers)"
+	@echo "make fuzz       build the libFuzzer harnesses of tests/fuzz with clang and run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make demo       build and show casefile on the example repository"
 	@echo "make bench      generate 1,000 cases and time check, status, checkout and the pre-commit hook"
 	@echo "make deps       install missing Debian packages (as root) or print the command"
@@ -86,6 +87,38 @@ install: $(BUILD)/casefile
 	install -m 0644 schemas/*.yaml $(DESTDIR)$(PREFIX)/share/casefile/schemas/
 	install -m 0644 schemas/calendar/*.yaml $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar/
 	for h in hooks/*; do [ -f "$$h" ] && install -m 0755 "$$h" $(DESTDIR)$(PREFIX)/share/casefile/hooks/; done; true
+
+# make fuzz: the libFuzzer harnesses of tests/fuzz, built with clang, ASan and UBSan into
+# build/fuzz against a libcasefile of their own (build/fuzz-lib, instrumented for coverage),
+# each run FUZZ_SECONDS on the corpus tests/fuzz/seeds.sh makes; FUZZ_FLAGS go to every run.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIB := build/fuzz-lib/libcasefile.a
+FUZZ_SRC := $(filter-out tests/fuzz/seedgen.c,$(sort $(wildcard tests/fuzz/*.c)))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+.PHONY: fuzz fuzz-build FORCE
+
+fuzz: fuzz-build
+	@FUZZ_FLAGS="$(FUZZ_FLAGS)" sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-build: $(FUZZ_BIN) build/fuzz/seedgen
+
+ifneq ($(BUILD),build/fuzz-lib)
+$(FUZZ_LIB): FORCE
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=build/fuzz-lib SANITIZE= \
+		CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" $@
+endif
+
+build/fuzz/seedgen: tests/fuzz/seedgen.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -Itests -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer -Itests -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+FORCE:
 
 format:
 	clang-format -i lib/*.[ch] lib/rules/*.[ch] cmd/casefile/*.[ch] tests/unit/*.c tests/*.h
