@@ -7,13 +7,23 @@
  *   attributes    git's own view of cases/ (check-attr): filter, diff and merge casefile
  *   hooks         pre-commit, pre-merge-commit and pre-push (pre-receive in a bare
  *                 repository), casefile's
+ *   text cache    no decrypted text of case files cached by git (diff.casefile.cachetextconv,
+ *                 refs/notes/textconv/casefile), in the bare repository too
+ *   commit message
+ *                 commit.verbose off, and no plaintext diff of case files in COMMIT_EDITMSG
  *   key store     the clone's key files, readable by their owner only
  *   identity      the member's identity file, readable by its owner only
  *   history       no blob under cases/ in any commit that is not ciphertext (lib/guard)
  *   working tree  cases/ checked out as plaintext where this clone holds the key
- * In the shared bare repository it checks git's version, the pre-receive hook and the
- * history (it holds no key). */
+ *   case file modes
+ *                 no plaintext file under cases/, nor (with plaintext there) a directory,
+ *                 readable by everyone (the "other" read bit: a group's access is left to
+ *                 the owner); MODES_MAX_ENTRIES entries, MODES_MAX_DEPTH levels down
+ * In the shared bare repository it checks git's version, the pre-receive hook, the text
+ * cache and the history (it holds no key). */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +48,13 @@
 #define GIT_MERGE_HOOK_MAJOR 2 /* pre-merge-commit: git 2.24 */
 #define GIT_MERGE_HOOK_MINOR 24
 #define COMMITS_SHOWN 20
+/* where git caches what diff.casefile.textconv prints, with diff.casefile.cachetextconv */
+#define TEXTCONV_NOTES "refs/notes/textconv/casefile"
+#define COMMENT_MAX 16 /* the longest core.commentString a scissors line is looked for with */
+/* The walk of cases/ for the modes of its files: a case is cases/ID/FILE, its attachments a
+ * level or two further down; a clone holds some hundreds of cases. */
+#define MODES_MAX_DEPTH 8
+#define MODES_MAX_ENTRIES 10000 /* the usage says both */
 
 static const char usage_text[] =
     "usage: casefile doctor\n"
@@ -51,12 +68,21 @@ static const char usage_text[] =
     "                overrides it such as .git/info/attributes)\n"
     "  hooks         the pre-commit, pre-merge-commit and pre-push hooks are casefile's\n"
     "                and run a casefile that is there\n"
+    "  text cache    git keeps no decrypted text of case files: diff.casefile.cachetextconv\n"
+    "                is not true, and there is no refs/notes/textconv/casefile\n"
+    "  commit message\n"
+    "                commit.verbose is not true, and .git/COMMIT_EDITMSG holds no diff of\n"
+    "                case files (`git commit -v` writes one there, in plaintext)\n"
     "  key store     the keys in .git/casefile/keys are readable by you only\n"
     "  identity      your identity (~/.config/casefile/identity) is readable by you only\n"
     "  history       no commit holds a file under cases/ unencrypted\n"
     "  working tree  cases/ is checked out as plaintext where this clone holds the key\n"
-    "In the shared bare repository it checks git's version, the pre-receive hook and the\n"
-    "history.\n"
+    "  case file modes\n"
+    "                no plaintext under cases/ is readable by everyone on this computer\n"
+    "                (what a group may read is left to you; the first 10000 entries,\n"
+    "                to 8 levels down, are looked at)\n"
+    "In the shared bare repository it checks git's version, the pre-receive hook, the text\n"
+    "cache and the history.\n"
     "\n"
     "Exit codes: 0 nothing wrong, 1 something is (each problem says how to fix it), 2 not in a\n"
     "case repository or git repository.\n";
@@ -469,6 +495,245 @@ out:
 	free(hooks_path);
 }
 
+/* ---- plaintext git keeps outside the encryption ---- */
+
+/* Where git's configuration sets key (its value git uses): "/home/x/.gitconfig",
+ * ".git/config", "the command line"; malloc'd, or NULL. */
+static char *config_origin(const char *dir, const char *key)
+{
+	char *v = git_value(dir, "config", "--show-origin", "--get", key, (char *)NULL);
+	char *where = NULL;
+	if (v) {
+		/* "file:PATH<TAB>VALUE", "command line:<TAB>VALUE" */
+		size_t n = strcspn(v, "\t");
+		if (n > 5 && strncmp(v, "file:", 5) == 0)
+			where = cf_strndup(v + 5, n - 5);
+		else if (n > 1)
+			where = cf_strndup(v, v[n - 1] == ':' ? n - 1 : n);
+	}
+	free(v);
+	return where;
+}
+
+/* Is key set true (the value git uses, from any scope)?  Its origin into *where then. */
+static int config_true(const char *dir, const char *key, char **where)
+{
+	char *v = git_value(dir, "config", "--bool", "--get", key, (char *)NULL);
+	int yes = v && strcmp(v, "true") == 0;
+	free(v);
+	*where = yes ? config_origin(dir, key) : NULL;
+	return yes;
+}
+
+/* diff.casefile.cachetextconv makes git keep what casefile's textconv prints (the case
+ * files decrypted) as notes in refs/notes/textconv/casefile: plaintext, and a ref a push of
+ * every ref sends.  In the bare repository only the ref is looked for (it was pushed). */
+static void check_text_cache(doctor *d)
+{
+	char *where = NULL;
+	int cache = !d->bare && config_true(d->root, "diff.casefile.cachetextconv", &where);
+	cf_buf refs = CF_BUF_INIT;
+	int listed = cli_gitv(&refs, d->root, 1, "for-each-ref", "--format=%(refname)",
+			      TEXTCONV_NOTES, (char *)NULL) == 0 &&
+		     !cf_buf_oom(&refs);
+	int notes = listed && refs.len > 0;
+	if (!listed) {
+		problem(d, "text cache", "git cannot list the refs: cannot tell whether %s exists",
+			TEXTCONV_NOTES);
+		more(d, "fix", "check that `git for-each-ref %s` works here", TEXTCONV_NOTES);
+	} else if (d->bare && notes) {
+		problem(d, "text cache",
+			"this repository holds %s: the decrypted text of case files, in plaintext "
+			"(a clone's cache of casefile's textconv, pushed here)",
+			TEXTCONV_NOTES);
+		more(d, "fix",
+		     "treat it as a possible data breach: follow the partnership's procedure and "
+		     "tell its data protection lead");
+		more(d, "fix",
+		     "remove it: `git update-ref -d %s && git reflog expire --expire=now --all && "
+		     "git gc --prune=now`; in the clone that pushed it, `casefile doctor` says how "
+		     "to stop the cache",
+		     TEXTCONV_NOTES);
+	} else if (cache || notes) {
+		cf_buf why = CF_BUF_INIT;
+		if (cache)
+			cf_buf_printf(&why,
+				      "diff.casefile.cachetextconv is true (set in %s): git keeps "
+				      "the decrypted text of each case file it diffs in %s",
+				      where ? where : "git's configuration", TEXTCONV_NOTES);
+		if (notes && cache)
+			cf_buf_puts(&why, "; that ref exists: it holds such text now");
+		else if (notes)
+			cf_buf_printf(&why, "%s exists: it holds the decrypted text of case files",
+				      TEXTCONV_NOTES);
+		problem(d, "text cache", "%s", cf_buf_cstr(&why));
+		more(d, NULL,
+		     "those notes are plaintext outside casefile's encryption, and a push of every "
+		     "ref (`git push --mirror`, or of refs/notes/*) sends them to the server");
+		if (cache)
+			more(d, "fix", "run `git config diff.casefile.cachetextconv false`");
+		if (notes) {
+			more(d, "fix",
+			     "run `git update-ref -d %s && git gc --prune=now`: the ref goes, then "
+			     "the plaintext it kept in .git/objects",
+			     TEXTCONV_NOTES);
+			more(
+			    d, "fix",
+			    "if it has been pushed, treat it as a possible data breach: follow the "
+			    "partnership's procedure and tell its data protection lead; `casefile "
+			    "doctor` in the shared repository says how to remove it there");
+		}
+		cf_buf_free(&why);
+	} else {
+		ok(d, "text cache",
+		   d->bare
+		       ? "no %s (no clone has pushed its cache of decrypted case files)"
+		       : "git keeps no decrypted text of case files (diff.casefile.cachetextconv "
+			 "is not true, and there is no %s)",
+		   TEXTCONV_NOTES);
+	}
+	cf_buf_free(&refs);
+	free(where);
+}
+
+/* A scissors line of `git commit -v`: a comment character (core.commentChar, or the string
+ * of core.commentString), a space and the line.  1 or 0. */
+static int is_scissors(const char *line, size_t len)
+{
+	static const char cut[] = " ------------------------ >8 ------------------------";
+	size_t n = sizeof(cut) - 1;
+	if (len <= n || len - n > COMMENT_MAX || memcmp(line + len - n, cut, n) != 0)
+		return 0;
+	for (size_t i = 0; i < len - n; i++)
+		if (line[i] == ' ' || line[i] == '\t')
+			return 0;
+	return 1;
+}
+
+/* The diff of a file under cases/: "diff --git a/cases/...", or with another one-letter
+ * prefix (diff.mnemonicPrefix: "c/", "i/", "w/"), or none (diff.noPrefix). */
+static int is_case_diff(const char *line)
+{
+	static const char head[] = "diff --git ";
+	if (strncmp(line, head, sizeof(head) - 1) != 0)
+		return 0;
+	const char *p = line + sizeof(head) - 1;
+	if (*p == '"')
+		p++;
+	if (p[0] && p[0] != '/' && p[1] == '/')
+		p += 2;
+	return strncmp(p, "cases/", 6) == 0;
+}
+
+/* Does the message file at path hold a diff of case files below a scissors line?  1 (the
+ * scissors line's offset into *cut), 0, or -1 with errno set (0: no such file). */
+static int editmsg_has_case_diff(const char *path, long *cut)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	long off = 0, scissors = -1;
+	int found = 0;
+	while (!found && (got = getline(&line, &cap, f)) >= 0) {
+		size_t len = (size_t)got;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (scissors < 0 && is_scissors(line, len))
+			scissors = off;
+		else if (scissors >= 0 && is_case_diff(line))
+			found = 1;
+		off += (long)got;
+	}
+	int err = ferror(f) ? errno : 0;
+	free(line);
+	fclose(f);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (found)
+		*cut = scissors;
+	return found;
+}
+
+/* `git commit -v` (or commit.verbose) puts the staged diff below the message it asks for,
+ * through casefile's textconv: the case files' changes in plaintext, in COMMIT_EDITMSG,
+ * which git leaves on disk after the commit.  It is not pushed: it stays on this disk. */
+static void check_commit_message(doctor *d)
+{
+	char *where = NULL;
+	int verbose = config_true(d->root, "commit.verbose", &where);
+	char *rel = git_value(d->root, "rev-parse", "--git-path", "COMMIT_EDITMSG", (char *)NULL);
+	char *path = rel ? (rel[0] == '/' ? cf_strdup(rel) : cf_path_join(d->root, rel)) : NULL;
+	cf_buf why = CF_BUF_INIT, q = CF_BUF_INIT;
+	long cut = 0;
+	int diff = 0, unreadable = 0;
+	if (!path) {
+		cf_buf_printf(&why, "git cannot say where its commit message file is");
+	} else {
+		cf_buf_put_shell_word(&q, path);
+		diff = editmsg_has_case_diff(path, &cut);
+		if (diff < 0) {
+			unreadable = errno;
+			diff = 0;
+		}
+	}
+	if (verbose)
+		cf_buf_printf(
+		    &why,
+		    "%scommit.verbose is true (set in %s): `git commit` writes the staged "
+		    "diff of the case files, decrypted by casefile's textconv, into %s",
+		    why.len ? "; " : "", where ? where : "git's configuration",
+		    path ? path : ".git/COMMIT_EDITMSG");
+	if (diff && verbose)
+		cf_buf_puts(&why, "; it holds such a diff now, below its scissors line");
+	else if (diff)
+		cf_buf_printf(
+		    &why,
+		    "%s holds a diff of case files in plaintext (below its scissors line, "
+		    "from `git commit -v`)",
+		    path);
+	if (unreadable)
+		cf_buf_printf(&why, "%scannot read %s: %s", why.len ? "; " : "", path,
+			      strerror(unreadable));
+	if (why.len) {
+		problem(d, "commit message", "%s", cf_buf_cstr(&why));
+		if (verbose || diff)
+			more(d, NULL,
+			     "git leaves that file on this disk, unencrypted, after the commit "
+			     "(it is not pushed; anyone who can read .git can read it)");
+		if (verbose)
+			more(d, "fix",
+			     "run `git config commit.verbose false` (and do not use "
+			     "`git commit -v`: it does the same)");
+		if (diff) {
+			more(d, "fix", "run `rm %s` (git writes it again at the next commit)",
+			     cf_buf_cstr(&q));
+			more(d, "fix",
+			     "or, to keep the message above the diff, `truncate -s %ld %s`", cut,
+			     cf_buf_cstr(&q));
+		}
+		if (unreadable)
+			more(d, "fix", "check the permissions of %s (`ls -l %s`)", path,
+			     cf_buf_cstr(&q));
+		if (!path)
+			more(d, "fix",
+			     "check that `git rev-parse --git-path COMMIT_EDITMSG` works");
+	} else {
+		ok(d, "commit message",
+		   "commit.verbose is not true, and %s holds no diff of case files",
+		   path ? path : ".git/COMMIT_EDITMSG");
+	}
+	cf_buf_free(&why);
+	cf_buf_free(&q);
+	free(path);
+	free(rel);
+	free(where);
+}
+
 /* ---- key files ---- */
 
 static void check_keys(doctor *d)
@@ -870,6 +1135,236 @@ out:
 	cf_strlist_free(&files);
 }
 
+/* ---- who else can read cases/ ---- */
+
+/* What the walk of cases/ found: the plaintext files and the directories everyone may read
+ * (the "other" read bit: a group's access is the owner's choice, and is left alone). */
+typedef struct modes_walk {
+	const char *root;
+	size_t entries;	   /* looked at, at most MODES_MAX_ENTRIES */
+	size_t plain;	   /* files that are not ciphertext */
+	size_t open_files; /* of them, readable by everyone */
+	size_t open_dirs;  /* directories everyone can list */
+	cf_buf first_file; /* "cases/2026-001/case.yaml is mode 0644" */
+	cf_buf first_dir;
+	cf_buf error; /* the first entry that could not be looked at, and why */
+	int cut;      /* stopped at MODES_MAX_ENTRIES */
+	int deep;     /* a directory MODES_MAX_DEPTH levels down not looked into */
+	int oom;
+} modes_walk;
+
+static void modes_error(modes_walk *w, const char *rel, int err)
+{
+	if (!w->error.len)
+		cf_buf_printf(&w->error, "%s: %s", rel, strerror(err));
+}
+
+static void modes_mode(cf_buf *first, size_t *count, const char *rel, mode_t mode)
+{
+	if (!*count)
+		cf_buf_printf(first, "%s is mode %04o", rel, (unsigned)(mode & 07777));
+	(*count)++;
+}
+
+static void modes_file(modes_walk *w, const char *rel, mode_t mode)
+{
+	unsigned char id[CF_KEYID_BYTES];
+	char *path = cf_path_join(w->root, rel);
+	if (!path) {
+		w->oom = 1;
+		return;
+	}
+	/* unreadable (-1): it may be plaintext */
+	if (cli_worktree_blob(id, path) != 1) {
+		w->plain++;
+		if (mode & S_IROTH)
+			modes_mode(&w->first_file, &w->open_files, rel, mode);
+	}
+	free(path);
+}
+
+/* The directory open at fd (rel from the top of the clone, depth levels below cases/):
+ * each entry by lstat, never following a link; fd is closed. */
+static void modes_dir(modes_walk *w, int fd, const char *rel, int depth)
+{
+	DIR *dir = fdopendir(fd);
+	cf_strlist names = CF_STRLIST_INIT;
+	if (!dir) {
+		modes_error(w, rel, errno);
+		close(fd);
+		return;
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(dir);
+		if (!e) {
+			if (errno)
+				modes_error(w, rel, errno);
+			break;
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (cf_strlist_add(&names, e->d_name) < 0) {
+			w->oom = 1;
+			break;
+		}
+		if (names.n > MODES_MAX_ENTRIES)
+			break; /* more than the walk looks at */
+	}
+	cf_strlist_sort(&names);
+	for (size_t i = 0; i < names.n && !w->oom; i++) {
+		if (w->entries >= MODES_MAX_ENTRIES) {
+			w->cut = 1;
+			break;
+		}
+		w->entries++;
+		const char *name = names.items[i];
+		char *sub = cf_path_join(rel, name);
+		struct stat st;
+		if (!sub) {
+			w->oom = 1;
+		} else if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			modes_error(w, sub, errno);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (st.st_mode & S_IROTH)
+				modes_mode(&w->first_dir, &w->open_dirs, sub, st.st_mode);
+			if (depth + 1 > MODES_MAX_DEPTH) {
+				w->deep = 1;
+			} else {
+				int subfd = openat(dirfd(dir), name,
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (subfd < 0)
+					modes_error(w, sub, errno);
+				else
+					modes_dir(w, subfd, sub, depth + 1);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			modes_file(w, sub, st.st_mode);
+		}
+		free(sub);
+	}
+	cf_strlist_free(&names);
+	closedir(dir);
+}
+
+/* What the walk left out: "only the first 10000 entries were looked at", ... */
+static void modes_limits(cf_buf *out, const modes_walk *w)
+{
+	if (w->cut)
+		cf_buf_printf(out, "only the first %d entries were looked at%s", MODES_MAX_ENTRIES,
+			      w->deep ? ", and " : "");
+	if (w->deep)
+		cf_buf_printf(out, "nothing more than %d levels below cases/ was looked at",
+			      MODES_MAX_DEPTH);
+}
+
+/* In the working tree of an unlocked clone cases/ holds the case files in plaintext: a mode
+ * that lets everyone read them (git checks files out with the umask, 0022 by default) gives
+ * them to every user of the computer.  Only plaintext counts: a locked clone's ciphertext
+ * may be read by anyone; directories count when there is plaintext under cases/. */
+static void check_case_modes(doctor *d)
+{
+	static const char check[] = "case file modes";
+	modes_walk w = {d->root, 0, 0, 0, 0, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, 0, 0, 0};
+	char *top = cf_path_join(d->root, "cases");
+	cf_buf why = CF_BUF_INIT, q = CF_BUF_INIT;
+	struct stat st;
+	if (!top) {
+		problem(d, check, "out of memory");
+		goto out;
+	}
+	cf_buf_put_shell_word(&q, top);
+	if (lstat(top, &st) != 0) {
+		if (errno == ENOENT) {
+			ok(d, check, "there is no cases/ directory");
+		} else {
+			problem(d, check, "cannot look at %s: %s", top, strerror(errno));
+			more(d, "fix", "check its permissions (`ls -ld %s`)", cf_buf_cstr(&q));
+		}
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ok(d, check, "cases is not a directory (a link is not followed)");
+		goto out;
+	}
+	if (st.st_mode & S_IROTH)
+		modes_mode(&w.first_dir, &w.open_dirs, "cases", st.st_mode);
+	int fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		modes_error(&w, "cases", errno);
+	else
+		modes_dir(&w, fd, "cases", 0);
+	if (w.oom || cf_buf_oom(&w.first_file) || cf_buf_oom(&w.first_dir) ||
+	    cf_buf_oom(&w.error)) {
+		problem(d, check, "out of memory while looking at cases/");
+		goto out;
+	}
+	if (w.open_files) {
+		cf_buf_printf(&why, "can read plaintext case files: %s",
+			      cf_buf_cstr(&w.first_file));
+		if (w.open_files > 1)
+			cf_buf_printf(&why, " (and %zu more plaintext files)", w.open_files - 1);
+	}
+	if (w.plain && w.open_dirs) {
+		cf_buf_printf(&why, "%s: %s",
+			      why.len ? "; and list them" : "can list the plaintext case files",
+			      cf_buf_cstr(&w.first_dir));
+		if (w.open_dirs > 1)
+			cf_buf_printf(&why, " (and %zu more directories)", w.open_dirs - 1);
+	}
+	if (why.len) {
+		mode_t mask = umask(0);
+		umask(mask);
+		problem(d, check, "other users on this computer %s", cf_buf_cstr(&why));
+		more(d, "fix", "run `chmod -R go-rwx %s`: readable by you only", cf_buf_cstr(&q));
+		if (!(mask & S_IROTH))
+			more(
+			    d, "fix",
+			    "git checks files out with your umask (%04o), which lets everyone read "
+			    "them: put `umask 077` in your shell's profile (~/.profile), so "
+			    "the files git writes next are yours only",
+			    (unsigned)mask);
+		if (w.cut || w.deep) {
+			cf_buf lim = CF_BUF_INIT;
+			modes_limits(&lim, &w);
+			more(d, NULL, "%s: the chmod covers them all", cf_buf_cstr(&lim));
+			cf_buf_free(&lim);
+		}
+		if (w.error.len)
+			more(d, NULL, "cannot look at %s", cf_buf_cstr(&w.error));
+	} else if (w.error.len) {
+		problem(d, check, "cannot tell who can read cases/: cannot look at %s",
+			cf_buf_cstr(&w.error));
+		more(d, "fix", "check the permissions under cases/ (`ls -lR %s`)", cf_buf_cstr(&q));
+	} else {
+		cf_buf lim = CF_BUF_INIT;
+		if (w.cut || w.deep) {
+			cf_buf_puts(&lim, "; ");
+			modes_limits(&lim, &w);
+		}
+		if (!w.entries)
+			ok(d, check, "cases/ is empty");
+		else if (!w.plain)
+			ok(d, check,
+			   "cases/ holds no plaintext: its files are ciphertext, whoever can read "
+			   "them (%zu entr%s%s)",
+			   w.entries, w.entries == 1 ? "y" : "ies", cf_buf_cstr(&lim));
+		else
+			ok(d, check,
+			   "nothing under cases/ is readable by everyone on this computer (%zu "
+			   "entr%s%s)",
+			   w.entries, w.entries == 1 ? "y" : "ies", cf_buf_cstr(&lim));
+		cf_buf_free(&lim);
+	}
+out:
+	cf_buf_free(&w.first_file);
+	cf_buf_free(&w.first_dir);
+	cf_buf_free(&w.error);
+	cf_buf_free(&why);
+	cf_buf_free(&q);
+	free(top);
+}
+
 /* ---- casefile doctor ---- */
 
 int cmd_doctor(int argc, char **argv, const cf_cli *cli)
@@ -912,7 +1407,9 @@ int cmd_doctor(int argc, char **argv, const cf_cli *cli)
 		check_attributes(&d);
 	}
 	check_hooks(&d);
+	check_text_cache(&d);
 	if (!d.bare) {
+		check_commit_message(&d);
 		check_keys(&d);
 		check_identity(&d);
 		/* A key store others may read is refused (reported above): the history is then
@@ -924,8 +1421,10 @@ int cmd_doctor(int argc, char **argv, const cf_cli *cli)
 	}
 	emit(&d);
 	check_history(&d, ring);
-	if (!d.bare)
+	if (!d.bare) {
 		check_worktree(&d, ring);
+		check_case_modes(&d);
+	}
 
 	if (d.failed.n == 0) {
 		cf_buf_puts(&d.out, "casefile: doctor: nothing wrong\n");

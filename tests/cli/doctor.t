@@ -5,13 +5,20 @@
 # a hook missing or running a casefile that is gone, core.hooksPath elsewhere, a key file or
 # the identity readable by others, a commit holding a case file in plaintext (named with its
 # commit, and what to do, before and after a push), cases/ left encrypted in the working tree.
-# In the shared bare repository it checks the pre-receive hook and the history.
+# Plaintext kept outside the encryption: git's cache of the textconv (diff.casefile.cachetextconv,
+# refs/notes/textconv/casefile), commit.verbose and the diff `git commit -v` leaves in
+# .git/COMMIT_EDITMSG, plaintext under cases/ that every user of the computer can read.
+# In the shared bare repository it checks the pre-receive hook, the text cache and the history.
 . "$(dirname "$0")/lib.sh"
 need init doctor hooks keygen
 
-echo "1..41"
+echo "1..70"
 
 sandbox
+export USER=alice
+# Files git and cp write are then the owner's only, whatever umask the test was run with: the
+# case file modes check would otherwise find them readable by all (umask 0022).
+umask 077
 EXE=$(readlink -f "$CASEFILE")
 out="$tmp/out" err="$tmp/err"
 r="$tmp/clone"
@@ -28,7 +35,7 @@ only() {
 }
 # clean: exit 0, every check ok.
 clean() {
-	[ $rc = 0 ] && [ "$(grep -c '^ok: ' "$out")" = 8 ] && ! grep -q '^problem: ' "$out" &&
+	[ $rc = 0 ] && [ "$(grep -c '^ok: ' "$out")" = 11 ] && ! grep -q '^problem: ' "$out" &&
 		grep -q "^casefile: doctor: nothing wrong$" "$out"
 }
 
@@ -41,7 +48,7 @@ rc=$?
 check $? "outside a case repository: exit 2, says so"
 
 # ---- a clone set up properly -------------------------------------------------------------------
-"$CASEFILE" keygen >/dev/null 2>&1 &&
+"$CASEFILE" keygen --no-passphrase >/dev/null 2>&1 &&
 	mkdir "$r" && "$CASEFILE" -C "$r" init --partnership "Test LSCP" --member alice \
 	>"$tmp/init.out" 2>&1 &&
 	mkdir "$r/cases" && cp -r "$CF_SRCDIR/example-repo/cases/2026-004" "$r/cases/" &&
@@ -49,18 +56,22 @@ check $? "outside a case repository: exit 2, says so"
 check $? "init --member alice, a case committed"
 keyfile=$(ls "$r"/.git/casefile/keys/*.key)
 doctor
-clean && [ ! -s "$err" ]
-check $? "doctor: exit 0, every check ok, 'nothing wrong'" || { show "$out"; show "$err"; }
+clean && [ ! -s "$err" ] && [ "$(stat -c %a "$r/cases")" = 700 ] &&
+	[ "$(stat -c %a "$r/cases/2026-004/case.yaml")" = 600 ]
+check $? "doctor: exit 0, every check ok, 'nothing wrong' (cases/ is 0700, its files 0600)" || { show "$out"; show "$err"; }
 grep -q "^casefile: doctor: the clone $r$" "$out" &&
 	grep -q "^ok: git version: [0-9]" "$out" &&
 	grep -q "^ok: filter: git encrypts cases/ with $EXE (filter, diff and merge driver)$" "$out" &&
 	grep -q "^ok: attributes: git sends cases/ through casefile (filter, diff and merge)$" "$out" &&
 	grep -q "^ok: hooks: pre-commit, pre-merge-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
+	grep -q "^ok: text cache: git keeps no decrypted text of case files (diff.casefile.cachetextconv is not true, and there is no refs/notes/textconv/casefile)$" "$out" &&
+	grep -q "^ok: commit message: commit.verbose is not true, and $r/.git/COMMIT_EDITMSG holds no diff of case files$" "$out" &&
 	grep -q "^ok: key store: 1 key in $r/.git/casefile/keys, readable by you only$" "$out" &&
 	grep -q "^ok: identity: $CASEFILE_IDENTITY, readable by you only$" "$out" &&
 	grep -q "^ok: history: every file under cases/ in every commit is encrypted$" "$out" &&
-	grep -q "^ok: working tree: cases/ is checked out as plaintext ($(git -C "$r" ls-files cases | wc -l) files)$" "$out"
-check $? "each check says what it found: git, filter, attributes, hooks, key store, identity, history, working tree" || show "$out"
+	grep -q "^ok: working tree: cases/ is checked out as plaintext ($(git -C "$r" ls-files cases | wc -l) files)$" "$out" &&
+	grep -q "^ok: case file modes: nothing under cases/ is readable by everyone on this computer ($(find "$r/cases" -mindepth 1 | wc -l) entries)$" "$out"
+check $? "each check says what it found: git, filter, attributes, hooks, text cache, commit message, key store, identity, history, working tree, case file modes" || show "$out"
 
 # ---- git too old ----------------------------------------------------------------------------------
 mkdir "$tmp/oldgit"
@@ -187,6 +198,142 @@ doctor
 clean
 check $? "the chmods done: clean"
 
+# ---- git's text cache: the decrypted case files as notes ----------------------------------------
+# With diff.casefile.cachetextconv true git keeps what casefile's textconv prints as notes under
+# refs/notes/textconv/casefile: plaintext, outside the encryption, and a ref a push can send.
+git -C "$r" config diff.casefile.cachetextconv true
+git -C "$r" log -p >/dev/null 2>&1
+git -C "$r" log -p refs/notes/textconv/casefile 2>/dev/null | grep -q '^+title: Child D$'
+check $? "cachetextconv true: git log -p writes case 2026-004 decrypted into refs/notes/textconv/casefile"
+doctor
+only "text cache" &&
+	grep -q "^problem: text cache: diff.casefile.cachetextconv is true (set in .git/config): git keeps the decrypted text of each case file it diffs in refs/notes/textconv/casefile; that ref exists: it holds such text now$" "$out" &&
+	grep -q "^  those notes are plaintext outside casefile's encryption, and a push of every ref" "$out" &&
+	grep -q "^  fix: run \`git config diff.casefile.cachetextconv false\`$" "$out" &&
+	grep -q "^  fix: run \`git update-ref -d refs/notes/textconv/casefile && git gc --prune=now\`: the ref goes, then the plaintext it kept in .git/objects$" "$out" &&
+	grep -q "^  fix: if it has been pushed, treat it as a possible data breach" "$out"
+check $? "'problem: text cache' (exit 1) names cachetextconv, where it is set, and the notes ref; fix: config false, update-ref -d, gc" || show "$out"
+git -C "$r" config diff.casefile.cachetextconv false
+doctor
+only "text cache" &&
+	grep -q "^problem: text cache: refs/notes/textconv/casefile exists: it holds the decrypted text of case files$" "$out" &&
+	! grep -q "cachetextconv" "$out" && grep -q "^  fix: run \`git update-ref -d refs/notes/textconv/casefile" "$out"
+check $? "cachetextconv false again: the notes ref is still named, its plaintext being there" || show "$out"
+git -C "$r" gc -q # the notes packed: the fix must remove them from a pack too
+(cd "$r" && git update-ref -d refs/notes/textconv/casefile && git gc -q --prune=now)
+doctor
+clean && no_object_holds "$r" "title: Child D"
+check $? "the fix, as doctor gives it: clean, and no object in the clone holds the plaintext" || show "$out"
+git -C "$r" config --unset diff.casefile.cachetextconv
+git config --global diff.casefile.cachetextconv true
+doctor
+only "text cache" &&
+	grep -q "^problem: text cache: diff.casefile.cachetextconv is true (set in $GIT_CONFIG_GLOBAL): " "$out"
+check $? "cachetextconv true in the global configuration (this clone's unset): named, with that file" || show "$out"
+git -C "$r" config diff.casefile.cachetextconv false
+doctor
+clean
+check $? "the fix (this clone's setting false) overrides the global one: clean" || show "$out"
+git config --global --unset diff.casefile.cachetextconv
+
+# ---- commit.verbose: the staged diff, decrypted, in .git/COMMIT_EDITMSG ------------------------
+git -C "$r" config commit.verbose true
+doctor
+only "commit message" &&
+	grep -q "^problem: commit message: commit.verbose is true (set in .git/config): \`git commit\` writes the staged diff of the case files, decrypted by casefile's textconv, into $r/.git/COMMIT_EDITMSG$" "$out" &&
+	grep -q "^  git leaves that file on this disk, unencrypted, after the commit (it is not pushed; " "$out" &&
+	grep -q "^  fix: run \`git config commit.verbose false\`" "$out"
+check $? "commit.verbose true: 'problem: commit message' (exit 1), on this disk only, fix: config false" || show "$out"
+echo "visit: seen at home" >"$r/cases/2026-004/visit.md"
+git -C "$r" add cases/2026-004/visit.md &&
+	GIT_EDITOR="sed -i 1s/^/a\ visit/" git -C "$r" commit -q --no-verify
+grep -q '^+visit: seen at home$' "$r/.git/COMMIT_EDITMSG" &&
+	[ "$(git -C "$r" cat-file blob HEAD:cases/2026-004/visit.md | head -c 8 | tr '\0' @)" = "@CFCRYPT" ]
+check $? "a commit with commit.verbose: the case file is ciphertext in git, plaintext in .git/COMMIT_EDITMSG"
+doctor
+only "commit message" && grep -q "^problem: commit message: commit.verbose is true .*; it holds such a diff now, below its scissors line$" "$out"
+check $? "both named: commit.verbose and the diff the file holds" || show "$out"
+git -C "$r" config commit.verbose false
+doctor
+only "commit message" &&
+	grep -q "^problem: commit message: $r/.git/COMMIT_EDITMSG holds a diff of case files in plaintext (below its scissors line, from \`git commit -v\`)$" "$out" &&
+	grep -q "^  fix: run \`rm $r/.git/COMMIT_EDITMSG\` (git writes it again at the next commit)$" "$out" &&
+	grep -q "^  fix: or, to keep the message above the diff, \`truncate -s [0-9]* $r/.git/COMMIT_EDITMSG\`$" "$out"
+check $? "commit.verbose off, the file still holding the diff: named, fix: rm it or truncate it" || show "$out"
+fix=$(sed -n 's/^  fix: or, to keep the message above the diff, `\(truncate -s [0-9]* [^`]*\)`$/\1/p' "$out")
+[ -n "$fix" ] && eval "$fix" && [ "$(head -n 1 "$r/.git/COMMIT_EDITMSG")" = "a visit" ] &&
+	! grep -q 'visit: seen' "$r/.git/COMMIT_EDITMSG" && ! grep -q '>8' "$r/.git/COMMIT_EDITMSG"
+check $? "the truncate doctor gives keeps the message and drops the diff"
+doctor
+clean
+check $? "after it: clean" || show "$out"
+echo "visit: seen again" >>"$r/cases/2026-004/visit.md"
+git -C "$r" add cases/2026-004/visit.md &&
+	GIT_EDITOR="sed -i 1s/^/again/" git -C "$r" -c core.commentChar=';' commit -q -v --no-verify
+grep -q '^; -* >8 -*$' "$r/.git/COMMIT_EDITMSG" && grep -q '^+visit: seen again$' "$r/.git/COMMIT_EDITMSG"
+check $? "git commit -v with core.commentChar ';': the scissors line starts with ';'"
+doctor
+only "commit message" && grep -q "^problem: commit message: $r/.git/COMMIT_EDITMSG holds a diff of case files in plaintext" "$out"
+check $? "that scissors line is found too" || show "$out"
+fix=$(sed -n 's/^  fix: run `\(rm [^`]*\)` (git writes it again at the next commit)$/\1/p' "$out")
+[ -n "$fix" ] && eval "$fix" && [ ! -e "$r/.git/COMMIT_EDITMSG" ]
+check $? "the rm doctor gives removes the file"
+doctor
+clean
+check $? "after it: clean" || show "$out"
+echo "# Northdale" >"$r/README.md"
+git -C "$r" add README.md && GIT_EDITOR="sed -i 1s/^/readme/" git -C "$r" commit -q -v --no-verify
+grep -q '^diff --git a/README.md' "$r/.git/COMMIT_EDITMSG" && doctor && clean
+check $? "git commit -v of a file outside cases/: its diff is not a case's, doctor is clean" || show "$out"
+rm -f "$r/.git/COMMIT_EDITMSG"
+
+# ---- plaintext under cases/ that everyone on the computer can read -----------------------------
+chmod 755 "$r/cases" && chmod 644 "$r/cases/2026-004/case.yaml"
+doctor
+only "case file modes" &&
+	grep -q "^problem: case file modes: other users on this computer can read plaintext case files: cases/2026-004/case.yaml is mode 0644; and list them: cases is mode 0755$" "$out" &&
+	grep -q "^  fix: run \`chmod -R go-rwx $r/cases\`: readable by you only$" "$out" && ! grep -q "umask" "$out"
+check $? "cases/ 0755, a case file 0644: 'problem: case file modes' (exit 1) names both, fix: chmod -R go-rwx" || show "$out"
+rm -rf "$r/cases" && (umask 022 && git -C "$r" checkout -q -- cases)
+files=$(find "$r/cases" -type f | wc -l) dirs=$(find "$r/cases" -type d | wc -l)
+(umask 022 && "$CASEFILE" -C "$r" doctor >"$out" 2>"$err")
+rc=$?
+only "case file modes" &&
+	grep -q "^problem: case file modes: other users on this computer can read plaintext case files: cases/2026-004/[^ ]* is mode 0644 (and $((files - 1)) more plaintext files); and list them: cases is mode 0755 (and $((dirs - 1)) more directories)$" "$out" &&
+	grep -q "^  fix: git checks files out with your umask (0022), which lets everyone read them: put \`umask 077\` in your shell's profile" "$out"
+check $? "cases/ checked out with umask 0022: every file and directory counted, and the umask named" || show "$out"
+chmod -R go-rwx "$r/cases"
+doctor
+clean
+check $? "the chmod doctor gives: clean" || show "$out"
+chmod 755 "$r/cases/2026-004"
+doctor
+only "case file modes" &&
+	grep -q "^problem: case file modes: other users on this computer can list the plaintext case files: cases/2026-004 is mode 0755$" "$out"
+check $? "a case directory 0755, its files 0600: named, the names of its files being readable" || show "$out"
+chmod 700 "$r/cases/2026-004"
+chmod -R g+rX "$r/cases"
+doctor
+clean
+check $? "readable by the group only: not a problem (the group is the owner's choice)" || show "$out"
+chmod -R g-rwx "$r/cases"
+echo "not a case" >"$tmp/outside" && chmod 644 "$tmp/outside" && ln -s "$tmp/outside" "$r/cases/link"
+doctor
+clean
+check $? "a link under cases/ to a file everyone can read: not followed" || show "$out"
+rm "$r/cases/link"
+mkdir "$r/cases/many" && (cd "$r/cases/many" && seq 1 10001 | xargs touch)
+doctor
+clean && grep -q "^ok: case file modes: nothing under cases/ is readable by everyone on this computer (10000 entries; only the first 10000 entries were looked at)$" "$out"
+check $? "10001 files under cases/: the first 10000 are looked at, and doctor says so" || show "$out"
+rm -rf "$r/cases/many"
+mkdir -p "$r/cases/deep/1/2/3/4/5/6/7/8" && echo "deep: x" >"$r/cases/deep/1/2/3/4/5/6/7/8/x.md" &&
+	chmod 644 "$r/cases/deep/1/2/3/4/5/6/7/8/x.md"
+doctor
+clean && grep -q "^ok: case file modes: nothing under cases/ is readable by everyone on this computer ([0-9]* entries; nothing more than 8 levels below cases/ was looked at)$" "$out"
+check $? "a directory 9 levels below cases/ is not looked into, and doctor says so" || show "$out"
+rm -rf "$r/cases/deep"
+
 # ---- plaintext in history --------------------------------------------------------------------------
 # A commit made while the filter was off (here: attributes overridden), as a clone without
 # casefile's set-up, or a GUI client that runs no filters, would make it.
@@ -229,8 +376,9 @@ rc=$?
 [ $rc = 1 ] && grep -q "^casefile: doctor: the bare repository $b$" "$out" &&
 	grep -q "^problem: hooks: in $b/hooks: pre-receive is not installed$" "$out" &&
 	grep -q "^  fix: run \`casefile hooks install\` in this repository$" "$out" &&
-	grep -q "^ok: history: " "$out" && ! grep -q "^ok: filter" "$out"
-check $? "doctor in the bare repository: pre-receive not installed; history, no filter check" || { show "$out"; show "$err"; }
+	grep -q "^ok: history: " "$out" && grep -q "^ok: text cache: " "$out" && ! grep -q "^ok: filter" "$out" &&
+	! grep -q "^ok: commit message" "$out" && ! grep -q "^ok: case file modes" "$out"
+check $? "doctor in the bare repository: pre-receive not installed; history and text cache, no filter check" || { show "$out"; show "$err"; }
 "$CASEFILE" -C "$b" hooks install >/dev/null 2>&1
 "$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
 rc=$?
@@ -240,6 +388,25 @@ PATH="$tmp/oldgit:$PATH" "$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
 rc=$?
 [ $rc = 0 ] && grep -q "^ok: git version: 2.20.1$" "$out"
 check $? "git 2.20.1 in the bare repository: ok (no merge is committed there)" || show "$out"
+
+git -C "$r" config diff.casefile.cachetextconv true && git -C "$r" log -p >/dev/null 2>&1 &&
+	git -C "$r" config diff.casefile.cachetextconv false &&
+	git -C "$r" push -q --no-verify origin refs/notes/textconv/casefile 2>/dev/null
+"$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 1 ] && [ "$(grep -c '^problem: ' "$out")" = 1 ] &&
+	grep -q "^problem: text cache: this repository holds refs/notes/textconv/casefile: the decrypted text of case files, in plaintext" "$out" &&
+	grep -q "^  fix: treat it as a possible data breach" "$out" &&
+	grep -q "^  fix: remove it: \`git update-ref -d refs/notes/textconv/casefile && git reflog expire --expire=now --all && git gc --prune=now\`" "$out"
+check $? "a clone's text cache pushed: the bare repository names it, a breach, and how to remove it" || show "$out"
+(cd "$b" && git update-ref -d refs/notes/textconv/casefile && git reflog expire --expire=now --all &&
+	git gc -q --prune=now)
+(cd "$r" && git update-ref -d refs/notes/textconv/casefile && git gc -q --prune=now)
+"$CASEFILE" -C "$b" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] && grep -q "^ok: text cache: no refs/notes/textconv/casefile" "$out" &&
+	no_object_holds "$b" "title: Child D" && "$CASEFILE" -C "$r" doctor >/dev/null 2>&1
+check $? "after that fix there: clean, and no object there holds the plaintext; the clone clean too" || show "$out"
 echo 'cases/** -filter' >"$r/.git/info/attributes"
 echo "note: x" >>"$r/cases/2026-004/notes.md"
 git -C "$r" add cases/2026-004 && git -C "$r" commit --no-verify -qm "a note, filter off"
@@ -291,3 +458,12 @@ rc=$?
 [ $rc = 0 ] && grep -q "^ok: key store: this clone holds no keys" "$out"
 check $? "a clone holding no keys: not a problem, said" || show "$out"
 mv "$tmp/keys-away" "$r2/.git/casefile/keys"
+
+# ---- a locked clone: ciphertext may be read by anyone ------------------------------------------
+"$CASEFILE" -C "$r2" lock >/dev/null 2>&1 && chmod -R a+rX "$r2/cases" &&
+	[ "$(git -C "$r2" cat-file blob HEAD:cases/2026-001/case.yaml | cmp - "$r2/cases/2026-001/case.yaml" && echo same)" = same ]
+check $? "casefile lock: cases/ checked out as ciphertext, then made readable by all"
+"$CASEFILE" -C "$r2" doctor >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] && grep -q "^ok: case file modes: cases/ holds no plaintext: its files are ciphertext, whoever can read them" "$out"
+check $? "the locked clone: case file modes ok, no plaintext to read" || show "$out"
