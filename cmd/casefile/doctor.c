@@ -5,7 +5,7 @@
  *                 newer, which runs the pre-merge-commit hook
  *   filter        git's filter, diff and merge configuration running a casefile that exists
  *   attributes    git's own view of cases/ (check-attr): filter, diff and merge casefile
- *   hooks         pre-commit, pre-merge-commit and pre-push (pre-receive in a bare
+ *   hooks         pre-commit, commit-msg, pre-merge-commit and pre-push (pre-receive in a bare
  *                 repository), casefile's
  *   text cache    no decrypted text of case files cached by git (diff.casefile.cachetextconv,
  *                 refs/notes/textconv/casefile), in the bare repository too
@@ -66,8 +66,8 @@ static const char usage_text[] =
     "                and the casefile it names is there\n"
     "  attributes    git sends cases/ through casefile (.gitattributes, and nothing that\n"
     "                overrides it such as .git/info/attributes)\n"
-    "  hooks         the pre-commit, pre-merge-commit and pre-push hooks are casefile's\n"
-    "                and run a casefile that is there\n"
+    "  hooks         the pre-commit, commit-msg, pre-merge-commit and pre-push hooks are\n"
+    "                casefile's and run a casefile that is there\n"
     "  text cache    git keeps no decrypted text of case files: diff.casefile.cachetextconv\n"
     "                is not true, and there is no refs/notes/textconv/casefile\n"
     "  commit message\n"
@@ -462,7 +462,8 @@ out:
 
 static void check_hooks(doctor *d)
 {
-	static const char *const clone_names[] = {"pre-commit", "pre-merge-commit", "pre-push"};
+	static const char *const clone_names[] = {"pre-commit", "commit-msg", "pre-merge-commit",
+						  "pre-push"};
 	static const char *const bare_names[] = {"pre-receive"};
 	const char *const *names = d->bare ? bare_names : clone_names;
 	size_t n = d->bare ? sizeof(bare_names) / sizeof(*bare_names)
@@ -485,7 +486,8 @@ static void check_hooks(doctor *d)
 		     d->bare ? " in this repository" : "");
 	} else {
 		ok(d, "hooks", "%s %s (in %s%s)",
-		   d->bare ? "pre-receive runs" : "pre-commit, pre-merge-commit and pre-push run",
+		   d->bare ? "pre-receive runs"
+			   : "pre-commit, commit-msg, pre-merge-commit and pre-push run",
 		   prog ? prog : "casefile", hooks, where);
 	}
 out:
@@ -1166,7 +1168,7 @@ static void modes_mode(cf_buf *first, size_t *count, const char *rel, mode_t mod
 	(*count)++;
 }
 
-static void modes_file(modes_walk *w, const char *rel, mode_t mode)
+static void modes_file(modes_walk *w, const char *rel, mode_t mode, int reach)
 {
 	unsigned char id[CF_KEYID_BYTES];
 	char *path = cf_path_join(w->root, rel);
@@ -1177,15 +1179,17 @@ static void modes_file(modes_walk *w, const char *rel, mode_t mode)
 	/* unreadable (-1): it may be plaintext */
 	if (cli_worktree_blob(id, path) != 1) {
 		w->plain++;
-		if (mode & S_IROTH)
+		if (reach && (mode & S_IROTH))
 			modes_mode(&w->first_file, &w->open_files, rel, mode);
 	}
 	free(path);
 }
 
 /* The directory open at fd (rel from the top of the clone, depth levels below cases/):
- * each entry by lstat, never following a link; fd is closed. */
-static void modes_dir(modes_walk *w, int fd, const char *rel, int depth)
+ * each entry by lstat, never following a link; fd is closed.  reach: other users can get to
+ * its entries (it and every directory above it searchable by them): what a mode lets them
+ * do counts only then. */
+static void modes_dir(modes_walk *w, int fd, const char *rel, int depth, int reach)
 {
 	DIR *dir = fdopendir(fd);
 	cf_strlist names = CF_STRLIST_INIT;
@@ -1226,7 +1230,7 @@ static void modes_dir(modes_walk *w, int fd, const char *rel, int depth)
 		} else if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			modes_error(w, sub, errno);
 		} else if (S_ISDIR(st.st_mode)) {
-			if (st.st_mode & S_IROTH)
+			if (reach && (st.st_mode & S_IROTH))
 				modes_mode(&w->first_dir, &w->open_dirs, sub, st.st_mode);
 			if (depth + 1 > MODES_MAX_DEPTH) {
 				w->deep = 1;
@@ -1236,10 +1240,11 @@ static void modes_dir(modes_walk *w, int fd, const char *rel, int depth)
 				if (subfd < 0)
 					modes_error(w, sub, errno);
 				else
-					modes_dir(w, subfd, sub, depth + 1);
+					modes_dir(w, subfd, sub, depth + 1,
+						  reach && (st.st_mode & S_IXOTH));
 			}
 		} else if (S_ISREG(st.st_mode)) {
-			modes_file(w, sub, st.st_mode);
+			modes_file(w, sub, st.st_mode, reach);
 		}
 		free(sub);
 	}
@@ -1256,6 +1261,29 @@ static void modes_limits(cf_buf *out, const modes_walk *w)
 	if (w->deep)
 		cf_buf_printf(out, "nothing more than %d levels below cases/ was looked at",
 			      MODES_MAX_DEPTH);
+}
+
+/* 1 when other users can get into dir: it and every directory above it searchable by them
+ * (a home directory of mode 0700 keeps everything under it from them, whatever its modes). */
+static int others_reach(const char *dir)
+{
+	char *p = realpath(dir, NULL);
+	int reach = 1;
+	if (!p)
+		return 1; /* cannot tell: judge by the modes below */
+	for (;;) {
+		struct stat st;
+		if (stat(p, &st) != 0 || !(st.st_mode & S_IXOTH)) {
+			reach = stat(p, &st) != 0;
+			break;
+		}
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return reach;
 }
 
 /* In the working tree of an unlocked clone cases/ holds the case files in plaintext: a mode
@@ -1287,13 +1315,14 @@ static void check_case_modes(doctor *d)
 		ok(d, check, "cases is not a directory (a link is not followed)");
 		goto out;
 	}
-	if (st.st_mode & S_IROTH)
+	int reach = others_reach(d->root);
+	if (reach && (st.st_mode & S_IROTH))
 		modes_mode(&w.first_dir, &w.open_dirs, "cases", st.st_mode);
 	int fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		modes_error(&w, "cases", errno);
 	else
-		modes_dir(&w, fd, "cases", 0);
+		modes_dir(&w, fd, "cases", 0, reach && (st.st_mode & S_IXOTH));
 	if (w.oom || cf_buf_oom(&w.first_file) || cf_buf_oom(&w.first_dir) ||
 	    cf_buf_oom(&w.error)) {
 		problem(d, check, "out of memory while looking at cases/");

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 need init doctor hooks keygen
 
-echo "1..70"
+echo "1..73"
 
 sandbox
 export USER=alice
@@ -63,7 +63,7 @@ grep -q "^casefile: doctor: the clone $r$" "$out" &&
 	grep -q "^ok: git version: [0-9]" "$out" &&
 	grep -q "^ok: filter: git encrypts cases/ with $EXE (filter, diff and merge driver)$" "$out" &&
 	grep -q "^ok: attributes: git sends cases/ through casefile (filter, diff and merge)$" "$out" &&
-	grep -q "^ok: hooks: pre-commit, pre-merge-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
+	grep -q "^ok: hooks: pre-commit, commit-msg, pre-merge-commit and pre-push run $EXE (in $r/.git/hooks)$" "$out" &&
 	grep -q "^ok: text cache: git keeps no decrypted text of case files (diff.casefile.cachetextconv is not true, and there is no refs/notes/textconv/casefile)$" "$out" &&
 	grep -q "^ok: commit message: commit.verbose is not true, and $r/.git/COMMIT_EDITMSG holds no diff of case files$" "$out" &&
 	grep -q "^ok: key store: 1 key in $r/.git/casefile/keys, readable by you only$" "$out" &&
@@ -172,7 +172,7 @@ check $? "a chain whose casefile hook is gone: named" || show "$out"
 "$CASEFILE" -C "$r" hooks install >/dev/null 2>&1
 git -C "$r" config core.hooksPath "$tmp/elsewhere"
 doctor
-only hooks && grep -q "^problem: hooks: in $tmp/elsewhere (core.hooksPath): pre-commit is not installed; pre-merge-commit is not installed; pre-push is not installed$" "$out"
+only hooks && grep -q "^problem: hooks: in $tmp/elsewhere (core.hooksPath): pre-commit is not installed; commit-msg is not installed; pre-merge-commit is not installed; pre-push is not installed$" "$out"
 check $? "core.hooksPath pointing elsewhere: the hooks there are looked at, and named missing" || show "$out"
 git -C "$r" config --unset core.hooksPath
 
@@ -288,7 +288,18 @@ check $? "git commit -v of a file outside cases/: its diff is not a case's, doct
 rm -f "$r/.git/COMMIT_EDITMSG"
 
 # ---- plaintext under cases/ that everyone on the computer can read -----------------------------
-chmod 755 "$r/cases" && chmod 644 "$r/cases/2026-004/case.yaml"
+# What a mode allows counts only where others can get to: the clone's directory and every one
+# above it searchable by them.  mktemp and umask 077 made $tmp and the clone 0700.
+chmod 644 "$r/cases/2026-004/case.yaml" && chmod 755 "$r/cases"
+doctor
+clean
+check $? "the clone in a directory of mode 0700: a case file of 0644 is out of others' reach, not a problem" || show "$out"
+chmod o+x "$tmp" "$r"
+chmod 700 "$r/cases"
+doctor
+clean
+check $? "cases/ of mode 0700: the files under it are out of others' reach, whatever their modes" || show "$out"
+chmod 755 "$r/cases" && chmod 711 "$r/cases/2026-004"
 doctor
 only "case file modes" &&
 	grep -q "^problem: case file modes: other users on this computer can read plaintext case files: cases/2026-004/case.yaml is mode 0644; and list them: cases is mode 0755$" "$out" &&
@@ -306,12 +317,12 @@ chmod -R go-rwx "$r/cases"
 doctor
 clean
 check $? "the chmod doctor gives: clean" || show "$out"
-chmod 755 "$r/cases/2026-004"
+chmod 711 "$r/cases" && chmod 755 "$r/cases/2026-004"
 doctor
 only "case file modes" &&
 	grep -q "^problem: case file modes: other users on this computer can list the plaintext case files: cases/2026-004 is mode 0755$" "$out"
-check $? "a case directory 0755, its files 0600: named, the names of its files being readable" || show "$out"
-chmod 700 "$r/cases/2026-004"
+check $? "a case directory 0755 under cases/ 0711, its files 0600: named, the names of its files being readable" || show "$out"
+chmod 700 "$r/cases/2026-004" "$r/cases"
 chmod -R g+rX "$r/cases"
 doctor
 clean
@@ -333,6 +344,11 @@ doctor
 clean && grep -q "^ok: case file modes: nothing under cases/ is readable by everyone on this computer ([0-9]* entries; nothing more than 8 levels below cases/ was looked at)$" "$out"
 check $? "a directory 9 levels below cases/ is not looked into, and doctor says so" || show "$out"
 rm -rf "$r/cases/deep"
+chmod 755 "$r/cases" && "$CASEFILE" -C "$r" lock >/dev/null 2>&1 &&
+	(umask 022 && "$CASEFILE" -C "$r" unlock >/dev/null 2>&1) &&
+	[ "$(stat -c %a "$r/cases")" = 700 ] && doctor && clean
+check $? "unlock with umask 0022 makes cases/ 0700 before it writes plaintext: doctor is clean" || show "$out"
+git -C "$r" update-index -q --refresh # the files unlock wrote, known again to git's index
 
 # ---- plaintext in history --------------------------------------------------------------------------
 # A commit made while the filter was off (here: attributes overridden), as a clone without
