@@ -584,6 +584,23 @@ out:
 
 /* What the working-tree file at path is: 1 a casefile blob (its key id into id), 0 anything
  * else, -1 unreadable.  Reads the fixed header only, and wipes it. */
+int cli_cases_private(const char *root)
+{
+	char *p = cf_path_join(root, "cases");
+	struct stat st;
+	int rc = 0;
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (lstat(p, &st) != 0)
+		rc = errno == ENOENT ? 0 : -1;
+	else if (S_ISDIR(st.st_mode) && (st.st_mode & 077))
+		rc = chmod(p, st.st_mode & 0700);
+	free(p);
+	return rc;
+}
+
 int cli_worktree_blob(unsigned char id[CF_KEYID_BYTES], const char *path)
 {
 	unsigned char h[CF_CRYPT_HEADER_BYTES];

@@ -34,6 +34,10 @@ void cli_passphrase_free(char *pass);
 int cli_check_staged(const char *root, const cf_mlog *log, const cf_strlist *prefixes,
 		     const char *cmd);
 int cli_worktree_blob(unsigned char id[CF_KEYID_BYTES], const char *path);
+/* Makes root's cases/ directory its owner's only (its mode without the group's and others'
+ * bits), so that the plaintext files under it are out of other users' reach whatever modes
+ * git gives them (the umask).  0 (also when there is no cases/ directory), or -1 (errno). */
+int cli_cases_private(const char *root);
 int cli_cases_changes(cf_buf *out, const char *root, int untracked);
 int cli_index_plaintext(cf_strlist *out, const char *root);
 int cli_list_tracked(cf_strlist *out, const char *root, const char *pathspec);

@@ -42,8 +42,9 @@ static const char usage_text[] =
     "                           `casefile unlock` pins\n"
     "  git configuration        the casefile filter (which encrypts cases/), the diff text\n"
     "                           conversion and the merge driver, running this casefile\n"
-    "  hooks                    pre-commit, pre-merge-commit and pre-push, which keep\n"
-    "                           plaintext and invalid case files out of git (as\n"
+    "  hooks                    pre-commit, commit-msg, pre-merge-commit and pre-push,\n"
+    "                           which keep plaintext, invalid case files and real\n"
+    "                           names in commit messages out of git (as\n"
     "                           `casefile hooks install`); a hook already\n"
     "                           there is kept, as NAME.local, and still runs\n"
     "and stages .casefile/ and .gitattributes for your first commit. Running it again\n"
@@ -549,6 +550,12 @@ static int step_example(report *r, cf_strlist *copied, const char *root, const c
 	if (!from || !to || cli_list_names(&ids, from, "") < 0) {
 		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL,
 				   "cannot read the example's cases");
+		goto out;
+	}
+	/* the example's cases in plaintext: cases/ out of other users' reach */
+	if ((!cf_is_dir(to) && cf_mkdirs(to, 0700) < 0) || cli_cases_private(root) < 0) {
+		rc = cli_key_error("init", CF_EXIT_USAGE, NULL, NULL, "cannot make %s: %s", to,
+				   strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < ids.n && rc == 0; i++) {

@@ -58,6 +58,14 @@ static int checkout_cases(tally *t, const char *root, const cf_keyring *ring, co
 		}
 		free(p);
 	}
+	/* what unlock writes is plaintext: cases/ out of other users' reach, whatever the umask */
+	if (cli_cases_private(root) != 0) {
+		rc = cli_key_error(cmd, CF_EXIT_USAGE, NULL,
+				   "the files are still in the index: `git checkout -- cases/` "
+				   "brings them back",
+				   "cannot make cases/ readable by you only: %s", strerror(errno));
+		goto out;
+	}
 	if (files.n &&
 	    cli_gitv(NULL, root, 0, "checkout", "-q", "--", "cases/", (char *)NULL) != 0) {
 		rc = cli_key_error(cmd, CF_EXIT_KEY, NULL,
@@ -457,7 +465,8 @@ static const char unlock_usage[] =
     "\n"
     "Your identity (~/.config/casefile/identity, or CASEFILE_IDENTITY) must be a member of\n"
     "the log. Only keys sealed to the keys the log records for you, and matching the\n"
-    "log's commitment to each key, are installed. Refuses to touch cases/ while it has\n"
+    "log's commitment to each key, are installed. cases/ is made yours only (mode\n"
+    "0700) before the plaintext is written. Refuses to touch cases/ while it has\n"
     "unstaged changes. Run 'casefile init' in a fresh clone first: it configures the\n"
     "filter that decrypts.\n"
     "\n"

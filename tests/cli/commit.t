@@ -19,8 +19,8 @@ r="$tmp/clone"
 	git -C "$r" add . && git -C "$r" commit -qm "a clean case" 2>"$tmp/first.err"
 check $? "init installs the hooks; a clean case commits through them"
 [ -x "$r/.git/hooks/pre-commit" ] && [ -x "$r/.git/hooks/pre-merge-commit" ] &&
-	[ -x "$r/.git/hooks/pre-push" ]
-check $? "pre-commit, pre-merge-commit and pre-push are in .git/hooks"
+	[ -x "$r/.git/hooks/pre-push" ] && [ -x "$r/.git/hooks/commit-msg" ]
+check $? "pre-commit, commit-msg, pre-merge-commit and pre-push are in .git/hooks"
 [ -s "$tmp/first.err" ] && show "$tmp/first.err"
 
 # ---- the index, not the working tree ---------------------------------------------------------
