@@ -270,8 +270,17 @@ static size_t split_fields(char *line, char **f, size_t max)
 
 /* Reads git's lines from stdin: the new tips (field tip_field) and, for pre-push, what the
  * remote has already (field hide_field, or none when < 0).  -1 on a malformed line. */
+/* git's textconv cache: the decrypted text of case files, keyed by blob (diff.casefile.
+ * cachetextconv, which init turns off).  Pushing it would send plaintext past the guard,
+ * which looks at cases/ only. */
+#define TEXTCONV_REFS "refs/notes/textconv/"
+
+/* The lines git gives a pre-push or pre-receive hook, of want fields each: the new ids
+ * (tip_field) into tips and the old ones (hide_field, or -1) into hides; 0, or -1 when a
+ * line is not what it should be, memory ran out, or a ref being updated is git's textconv
+ * cache (*cache set: the caller refuses the push, naming it). */
 static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t tip_field,
-			int hide_field)
+			int hide_field, int *cache)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -286,6 +295,12 @@ static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t
 			rc = -1;
 			break;
 		}
+		if (strncmp(f[2], TEXTCONV_REFS, strlen(TEXTCONV_REFS)) == 0 &&
+		    !is_zero_id(f[tip_field])) {
+			*cache = 1;
+			rc = -1;
+			break;
+		}
 		if (!is_zero_id(f[tip_field]) && !cf_strlist_contains(tips, f[tip_field]))
 			rc = cf_strlist_add(tips, f[tip_field]);
 		if (rc == 0 && hide_field >= 0 && !is_zero_id(f[hide_field]))
@@ -295,6 +310,20 @@ static int read_updates(cf_strlist *tips, cf_strlist *hides, size_t want, size_t
 		rc = -1; /* a read error is not the end of git's list: refuse */
 	free(line);
 	return rc;
+}
+
+static void print_cache_refusal(int cache, const char *hook)
+{
+	if (!cache) {
+		fprintf(stderr, "casefile: push refused: git's %s input is not what it should be\n",
+			hook);
+		return;
+	}
+	fputs("casefile: push refused: it updates " TEXTCONV_REFS "casefile, git's cache of the "
+	      "decrypted text of case files (plaintext)\n"
+	      "  hint: do not push it; `git config diff.casefile.cachetextconv false` and `git "
+	      "update-ref -d " TEXTCONV_REFS "casefile` remove it (`casefile doctor` says more)\n",
+	      stderr);
 }
 
 /* A case repository's refs point at commits (or tags of commits): a ref pointing at a blob
@@ -384,9 +413,9 @@ static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 	cf_buf glob = CF_BUF_INIT;
 	char *root = NULL;
 	int refused = 1;
-	if (read_updates(&tips, &hides, 4, 1, 3) < 0) {
-		fputs("casefile: push refused: git's pre-push input is not what it should be\n",
-		      stderr);
+	int cache = 0;
+	if (read_updates(&tips, &hides, 4, 1, 3, &cache) < 0) {
+		print_cache_refusal(cache, "pre-push");
 		goto out;
 	}
 	if (tips.n == 0) { /* only deletions */
@@ -532,9 +561,9 @@ static int hook_pre_receive(void)
 	git_repository *repo = NULL;
 	cf_diags diags = CF_DIAGS_INIT;
 	int refused = 1;
-	if (read_updates(&tips, &none, 3, 1, -1) < 0) {
-		fputs("casefile: push refused: git's pre-receive input is not what it should be\n",
-		      stderr);
+	int cache = 0;
+	if (read_updates(&tips, &none, 3, 1, -1, &cache) < 0) {
+		print_cache_refusal(cache, "pre-receive");
 		goto out;
 	}
 	if (tips.n == 0) {

@@ -9,7 +9,7 @@
 need init check hook
 sandbox
 export USER=alice
-echo "1..18"
+echo "1..22"
 
 "$CASEFILE" keygen --no-passphrase >/dev/null 2>&1
 R=$tmp/repo
@@ -118,3 +118,24 @@ printf 'Jodie\n' >"$tmp/msg"
 run hook commit-msg "$tmp/msg"
 check_run "$( [ "$rc" = 0 ] && echo 0 || echo 1)" \
 	"nothing staged: no case changes, so no case's names to refuse"
+
+# ---- git's textconv cache: decrypted text under refs/notes/textconv/ ----------------------
+server=$tmp/server.git
+git init -q --bare "$server" && "$CASEFILE" -C "$server" hooks install >/dev/null 2>&1 &&
+	git remote add origin "$server" && git push -q --no-verify origin main 2>"$err"
+check_run $? "the cases pushed to a shared repository with casefile's pre-receive hook"
+git -c diff.casefile.cachetextconv=true log -p -1 >/dev/null 2>&1
+git show-ref -q refs/notes/textconv/casefile
+check_run $? "a log -p with cachetextconv true leaves the decrypted text in refs/notes/textconv/casefile"
+git push -q origin refs/notes/textconv/casefile >"$out" 2>"$err"
+rc=$?
+check_run "$( { [ "$rc" != 0 ] && grep -q "push refused: it updates refs/notes/textconv/casefile" "$err" &&
+	! git -C "$server" show-ref -q refs/notes/textconv/casefile; } && echo 0 || echo 1)" \
+	"pushing it: pre-push refuses, naming the cache"
+git push -q --no-verify origin refs/notes/textconv/casefile >"$out" 2>"$err"
+rc=$?
+check_run "$( { [ "$rc" != 0 ] && grep -q "pre-receive hook declined" "$err" &&
+	grep -q "push refused: it updates refs/notes/textconv/casefile" "$err" &&
+	! git -C "$server" show-ref -q refs/notes/textconv/casefile &&
+	no_object_holds "$server" "Jodie"; } && echo 0 || echo 1)" \
+	"with --no-verify: the server's pre-receive refuses it, and holds no name"
