@@ -398,9 +398,12 @@ static int read_index_file(cf_source *s, const char *path)
 		cf_buf_free(&b);
 		return absent ? 0 : 1;
 	}
+	int rc = 2;
+	if (b.len < 12 + GIT_OID_RAWSZ) /* also: an empty file has no buffer to point into */
+		goto out;
 	const unsigned char *p = (const unsigned char *)b.ptr, *end = p + b.len;
-	int rc = 1;
-	if (b.len < 12 + GIT_OID_RAWSZ || memcmp(p, "DIRC", 4) != 0) {
+	rc = 1;
+	if (memcmp(p, "DIRC", 4) != 0) {
 		rc = 2;
 		goto out;
 	}
@@ -553,8 +556,9 @@ int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
 	}
 sorted:
 	/* The index is sorted by path already (then by stage); sorting again is cheap and
-	 * makes the order the one every lookup here assumes. */
-	qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
+	 * makes the order the one every lookup here assumes.  An empty index has no array. */
+	if (s->n > 1)
+		qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
 	*out = s;
 	return 0;
 fail:
@@ -620,7 +624,8 @@ int cf_source_open_rev(cf_source **out, const char *root, const char *rev, cf_di
 			git_failed(diags, "the commit's files");
 		goto out;
 	}
-	qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
+	if (s->n > 1) /* an empty tree has no entries to sort (nor an array) */
+		qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
 	rc = 0;
 out:
 	git_tree_free(tree);

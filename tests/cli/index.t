@@ -2,11 +2,12 @@
 # check --staged reads git's index file itself (lib/source): the formats git writes --
 # versions 2, 3 (extended flags: `git add -N`) and 4 (paths prefix-compressed) -- each give
 # what the staged files say; an unmerged path is reported, not read; a split index, which
-# neither reads, stops the check with a way out.
+# neither reads, stops the check with a way out.  An empty index is read without
+# undefined behaviour (no array to sort).
 . "$(dirname "$0")/lib.sh"
 need init
 
-echo "1..13"
+echo "1..14"
 
 sandbox
 
@@ -83,6 +84,15 @@ rc=$?; check $((rc != 2)) "an index cut short: exit 2"; [ $rc -eq 2 ] || show "$
 { head -c 12 "$tmp/index.good"; head -c 4000 /dev/urandom; } >"$r/.git/index"
 "$CASEFILE" -C "$r" check --staged >"$tmp/d2.out" 2>&1
 check $(($? != 2)) "garbage after the header: exit 2"
+cp "$tmp/index.good" "$r/.git/index"
+
+# An empty index (everything unstaged): nothing to sort, nothing to crash on.
+git -C "$r" rm -rq --cached . >/dev/null
+"$CASEFILE" -C "$r" check --staged >"$tmp/e.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q '^.casefile/config.yaml: error\[config/invalid\]' "$tmp/e.out" &&
+	! grep -q "Sanitizer\|runtime error" "$tmp/e.out"
+check $? "an empty index: no crash, the configuration is not staged, exit 2" || show "$tmp/e.out"
 cp "$tmp/index.good" "$r/.git/index"
 
 # A staged file whose name holds terminal control characters (a staged path can be any
