@@ -713,10 +713,31 @@ static int git_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_dia
 	if (dir_range(s, dir, &b, &e) < 0)
 		return -1;
 	size_t skip = strlen(dir) + 1;
+	const char *deep = NULL; /* the last directory reported as nested too deeply */
+	size_t deep_len = 0;
 	for (size_t i = b; i < e; i++) {
 		const entry *en = &s->entries[i];
 		const char *slash = strrchr(en->path, '/');
-		if (en->conflicted) {
+		/* As in the working tree (walk), a file more than MAX_DEPTH directories below dir
+		 * is not read: its directory at that depth is reported, once. */
+		const char *at = en->path + skip;
+		for (int depth = 0; at && depth <= MAX_DEPTH; depth++) {
+			const char *next = strchr(at, '/');
+			at = next ? next + 1 : NULL;
+		}
+		if (at) {
+			size_t len = (size_t)(at - 1 - en->path);
+			if (!deep || len != deep_len || strncmp(en->path, deep, len) != 0) {
+				deep = en->path;
+				deep_len = len;
+				char *shown = cf_strndup(en->path, len);
+				if (!shown)
+					return -1;
+				cf_diags_add(diags, CF_SEV_ERROR, shown, 0, 0, "source/read",
+					     "directories nested too deeply (not read)");
+				free(shown);
+			}
+		} else if (en->conflicted) {
 			cf_diag *d =
 			    cf_diags_add(diags, CF_SEV_ERROR, en->path, 0, 0, "source/conflict",
 					 "unmerged: the %s holds the file's conflicting "
@@ -855,42 +876,84 @@ static int git_read_blob(cf_source *s, const char *path, size_t cap, cf_arena *a
 
 /* ---- what the staged change touches ---- */
 
+/* A directory hash_tree is building: the tree object so far, the entries [.., end) it holds,
+ * how much of their paths names the directories above it, and its own name (in the first of
+ * its entries' paths). */
+typedef struct tree_frame {
+	cf_buf tree;
+	size_t end, skip;
+	const char *name;
+	size_t name_len;
+} tree_frame;
+
 /* The id git would give the tree of the entries [b, e), which all start with the same
  * directory prefix of length skip: git_odb_hash over the tree object built as git builds it
- * (its entries in the index's order, which is git's tree order).  Nothing is written.  1
- * when an entry is unmerged (no tree can be made), -1 when memory ran out. */
+ * (its entries in the index's order, which is git's tree order).  Nothing is written.  A
+ * stack of the directories open, not recursion: an index someone crafted may hold a path
+ * 100,000 directories deep.  1 when an entry is unmerged (no tree can be made), -1 when
+ * memory ran out. */
 static int hash_tree(git_oid *out, const cf_source *s, size_t b, size_t e, size_t skip)
 {
-	cf_buf tree = CF_BUF_INIT;
-	int rc = 0;
-	for (size_t i = b; i < e && rc == 0;) {
+	tree_frame *stack = malloc(16 * sizeof(*stack));
+	size_t depth = 0, cap = 16, i = b;
+	int rc = stack ? 0 : -1;
+	if (stack)
+		stack[depth++] = (tree_frame){CF_BUF_INIT, e, skip, NULL, 0};
+	while (rc == 0 && depth) {
+		tree_frame *top = &stack[depth - 1];
+		if (i == top->end) { /* the directory is complete: its id goes to its parent's */
+			git_oid id;
+			if (cf_buf_oom(&top->tree) ||
+			    git_odb_hash(&id, top->tree.ptr ? top->tree.ptr : "", top->tree.len,
+					 GIT_OBJECT_TREE) < 0) {
+				rc = -1;
+				break;
+			}
+			cf_buf_free(&top->tree);
+			if (--depth == 0) {
+				git_oid_cpy(out, &id);
+				break;
+			}
+			cf_buf *up = &stack[depth - 1].tree;
+			cf_buf_printf(up, "40000 %.*s", (int)top->name_len, top->name);
+			cf_buf_putc(up, '\0');
+			cf_buf_put(up, id.id, GIT_OID_RAWSZ);
+			continue;
+		}
 		const entry *en = &s->entries[i];
-		const char *name = en->path + skip;
+		const char *name = en->path + top->skip;
 		const char *slash = strchr(name, '/');
 		if (en->conflicted) {
 			rc = 1;
 		} else if (!slash) {
-			cf_buf_printf(&tree, "%o %s", en->mode, name);
-			cf_buf_putc(&tree, '\0');
-			cf_buf_put(&tree, en->oid.id, GIT_OID_RAWSZ);
+			cf_buf_printf(&top->tree, "%o %s", en->mode, name);
+			cf_buf_putc(&top->tree, '\0');
+			cf_buf_put(&top->tree, en->oid.id, GIT_OID_RAWSZ);
 			i++;
 		} else {
 			size_t len = (size_t)(slash - name), j = i + 1;
-			while (j < e && strncmp(s->entries[j].path + skip, name, len + 1) == 0)
+			while (j < top->end &&
+			       strncmp(s->entries[j].path + top->skip, name, len + 1) == 0)
 				j++;
-			git_oid sub;
-			rc = hash_tree(&sub, s, i, j, skip + len + 1);
-			cf_buf_printf(&tree, "40000 %.*s", (int)len, name);
-			cf_buf_putc(&tree, '\0');
-			cf_buf_put(&tree, sub.id, GIT_OID_RAWSZ);
-			i = j;
+			if (depth == cap) {
+				tree_frame *more = cap > SIZE_MAX / 2 / sizeof(*stack)
+						       ? NULL
+						       : realloc(stack, 2 * cap * sizeof(*stack));
+				if (!more) {
+					rc = -1;
+					break;
+				}
+				stack = more;
+				cap *= 2;
+				top = &stack[depth - 1];
+			}
+			stack[depth++] =
+			    (tree_frame){CF_BUF_INIT, j, top->skip + len + 1, name, len};
 		}
 	}
-	if (rc == 0 && cf_buf_oom(&tree))
-		rc = -1;
-	if (rc == 0 && git_odb_hash(out, tree.ptr ? tree.ptr : "", tree.len, GIT_OBJECT_TREE) < 0)
-		rc = -1;
-	cf_buf_free(&tree);
+	while (depth)
+		cf_buf_free(&stack[--depth].tree);
+	free(stack);
 	return rc;
 }
 

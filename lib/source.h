@@ -52,7 +52,9 @@ int cf_source_list_dirs(cf_source *s, const char *dir, cf_strlist *out, cf_diags
 /* The files under dir, recursively, as paths relative to dir (sorted).  Anything that is
  * not a regular file or a directory is left out: in the working tree it is reported as
  * source/symlink or source/special (a link could lead outside the repository); in the
- * index or a commit cf_source_guard reports it, as crypt/plaintext. */
+ * index or a commit cf_source_guard reports it, as crypt/plaintext.  A file more than 16
+ * directories below dir is not listed: its directory at that depth is reported, once, as
+ * source/read. */
 int cf_source_list_files(cf_source *s, const char *dir, cf_strlist *out, cf_diags *diags);
 /* The plaintext guard over an index or commit source (lib/guard), for what no case read:
  * every entry whose first component is "cases" in any letter case (a link or file named

@@ -2,12 +2,13 @@
 # check --staged reads git's index file itself (lib/source): the formats git writes --
 # versions 2, 3 (extended flags: `git add -N`) and 4 (paths prefix-compressed) -- each give
 # what the staged files say; an unmerged path is reported, not read; a split index, which
-# neither reads, stops the check with a way out.  An empty index is read without
-# undefined behaviour (no array to sort).
+# neither reads, stops the check with a way out.  An empty index and a path 100,000
+# directories deep are read without undefined behaviour or running out of stack.
 . "$(dirname "$0")/lib.sh"
 need init
+need_tool python3
 
-echo "1..14"
+echo "1..15"
 
 sandbox
 
@@ -93,6 +94,23 @@ rc=$?
 [ $rc -eq 2 ] && grep -q '^.casefile/config.yaml: error\[config/invalid\]' "$tmp/e.out" &&
 	! grep -q "Sanitizer\|runtime error" "$tmp/e.out"
 check $? "an empty index: no crash, the configuration is not staged, exit 2" || show "$tmp/e.out"
+cp "$tmp/index.good" "$r/.git/index"
+
+# A path 100,000 directories deep, which git takes into its index: hashing its case (what
+# changed since HEAD) does not run out of stack, and it is no case file.  (Not the hook:
+# lib/policy.c has libgit2 1.5 write the index's tree first, which recurses once a
+# directory.)
+blob=$(echo "plain text" | git -C "$r" hash-object -w --stdin)
+deep=$(python3 -c 'print("cases/2026-004/" + "a/" * 100000 + "f.md")')
+dir=$(python3 -c 'print("cases/2026-004/" + "a/" * 16 + "a")')
+printf '100644 %s\t%s\n' "$blob" "$deep" | git -C "$r" update-index --add --index-info
+"$CASEFILE" -C "$r" check --staged >"$tmp/deep.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] &&
+	grep -q "^$dir: error\[source/read\]: directories nested too deeply (not read)$" "$tmp/deep.out" &&
+	! grep -q "Sanitizer\|runtime error" "$tmp/deep.out"
+check $? "a path 100,000 directories deep: its directory 17 deep reported, exit 2" ||
+	{ echo "# status $rc"; cut -c1-200 "$tmp/deep.out" | sed 's/^/# /'; }
 cp "$tmp/index.good" "$r/.git/index"
 
 # A staged file whose name holds terminal control characters (a staged path can be any

@@ -287,7 +287,7 @@ static int write_index(git_repository *r, git_index *idx)
 
 /* The repository of the index and commit tests: HEAD (*head) holds
  *   .gitattributes, .casefile/config.yaml, README.md     in plaintext
- *   cases/2026-001/case.yaml, notes/n.md, deep16           under key
+ *   cases/2026-001/case.yaml, notes/n.md, deep16, deep17   under key
  *   cases/2026-002/case.yaml                               under other (not in ring)
  * and the index is HEAD's. */
 static git_repository *make_repo(git_oid *head, git_index **idx_out)
@@ -300,7 +300,7 @@ static git_repository *make_repo(git_oid *head, git_index **idx_out)
 	    stage(r, idx, "README.md", "readme\n", NULL) ||
 	    stage(r, idx, "cases/2026-001/case.yaml", plain1, key) ||
 	    stage(r, idx, "cases/2026-001/notes/n.md", notes, key) ||
-	    stage(r, idx, deep16, notes, key) ||
+	    stage(r, idx, deep16, notes, key) || stage(r, idx, deep17, notes, key) ||
 	    stage(r, idx, "cases/2026-002/case.yaml", plain2, other) ||
 	    commit(head, r, idx, NULL) < 0 || write_index(r, idx) < 0) {
 		const git_error *e = git_error_last();
@@ -444,8 +444,9 @@ static void test_reading(cf_source *s, const char *what)
 	ok(cf_source_list_files(s, "cases/2026-001", &l, &d) == 0 &&
 	       list_is(&l, (const char *[]){"case.yaml", deep16 + strlen("cases/2026-001/"),
 					    "notes/n.md", NULL}),
-	   "... list_files: as in the working tree");
-	ok(d.len == 0, "... and nothing reported");
+	   "... list_files: as in the working tree, 16 directories deep at most");
+	ok(only_diag(&d, deep17_dir, "source/read", "nested too deeply", NULL),
+	   "... the directory 17 deep reported as the working tree reports it");
 	cf_strlist_free(&l);
 	cf_diags_clear(&d);
 
@@ -502,7 +503,7 @@ static void test_index(git_repository *r, git_index *idx)
 	ok(cf_source_staged_changes(s, &cases, &files, &all, &d) == 0 && cases.n == 0 &&
 	       files.n == 0 && all == 0,
 	   "staged_changes: the index as HEAD has it changes nothing (the trees hashed as git "
-	   "hashes them)");
+	   "hashes them, 17 directories deep too)");
 	is_int(cf_source_attributes_changed(s), 0, "... nor .gitattributes");
 	cf_source_free(s);
 
@@ -687,6 +688,51 @@ static void test_rev(const git_oid *head)
 	cf_diags_free(&d);
 }
 
+/* F6: an entry 100,000 directories deep, which git takes into an index (update-index). */
+static void test_deep(git_repository *r)
+{
+	git_oid o1, o2, config;
+	cf_buf b = CF_BUF_INIT;
+	cf_diags d = CF_DIAGS_INIT;
+	cf_strlist l = CF_STRLIST_INIT, cases = CF_STRLIST_INIT, files = CF_STRLIST_INIT;
+	int all = -1;
+	char *deep = nested("a", 100000, 0), *shown = deep ? dir_at(deep, 16) : NULL;
+	blob(&o1, r, "one\n", 4);
+	blob(&o2, r, "two\n", 4);
+	/* The rules as HEAD has them, so that the cases are compared one by one. */
+	blob(&config, r, "partnership: Test\n", strlen("partnership: Test\n"));
+	raw_entry e[] = {{".casefile/config.yaml", &config, 0, 0, 0, -1},
+			 {"cases/2026-001/a", NULL, 0, 0, 0, -1},
+			 {"cases/2026-001/case.yaml", &o2, 0, 0, 0, -1}};
+	e[1].path = deep;
+	e[1].oid = &o1;
+	if (!deep || !shown) {
+		ok(0, "deep: the path made");
+		return;
+	}
+	raw_index(&b, 2, e, 3, 0, NULL, 0);
+	cf_source *s = open_with(&b, &d);
+	ok(s && d.len == 0, "an entry 100,000 directories deep: the index is read");
+	ok(s && cf_source_staged_changes(s, &cases, &files, &all, &d) == 0 &&
+	       list_is(&cases, (const char *[]){"2026-001", NULL}) && files.n == 0,
+	   "... staged_changes hashes its case without running out of stack: changed");
+	ok(s && cf_source_list_files(s, "cases/2026-001", &l, &d) == 0 &&
+	       list_is(&l, (const char *[]){"case.yaml", NULL}) &&
+	       only_diag(&d, shown, "source/read", "directories nested too deeply", NULL),
+	   "... list_files: not listed; its directory 17 deep reported, once");
+	cf_diags_clear(&d);
+	ok(s && cf_source_exists(s, deep) && cf_source_list_dirs(s, "cases", &l, &d) == 0,
+	   "... it exists, as git holds it");
+	cf_source_free(s);
+	cf_strlist_free(&l);
+	cf_strlist_free(&cases);
+	cf_strlist_free(&files);
+	cf_diags_free(&d);
+	cf_buf_free(&b);
+	free(shown);
+	free(deep);
+}
+
 int main(void)
 {
 	if (cf_init() < 0 || make_temp_dir(tmp, sizeof(tmp), "source") < 0 ||
@@ -720,6 +766,7 @@ int main(void)
 	if (ok(r != NULL, "the test repository, built with libgit2")) {
 		test_rev(&head);
 		test_index(r, idx);
+		test_deep(r); /* before test_empty moves HEAD */
 		test_empty(r, &head);
 	}
 	git_index_free(idx);
