@@ -6,6 +6,7 @@
 #include <git2/sys/odb_backend.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,8 @@ struct cf_source {
 	char *name;		/* for messages */
 	/* INDEX and COMMIT: the entries sorted by path, as git orders them. */
 	git_repository *repo;
-	git_index *index;
 	git_odb *odb;
-	cf_arena *paths; /* COMMIT: the entries' paths */
+	cf_arena *paths; /* the entries' paths */
 	entry *entries;
 	size_t n, cap;
 	git_oid commit; /* COMMIT */
@@ -384,39 +384,208 @@ static int add_index_entry(cf_source *s, const char *path, const git_oid *oid, u
 	return add_entry(s, path, oid, mode, stage != 0);
 }
 
-/* git's index file, read here rather than by libgit2, which takes longer to load an index of
- * thousands of entries than casefile takes to check a case (Documentation/gitformat-index:
- * versions 2 to 4, entries sorted by path).  0 when read (an absent file is an empty
- * index); 1 when it is one this reader leaves to libgit2 (a split or sparse index, a version
- * it does not know); 2 when it is damaged (cut short, an entry that runs past the end); -1
- * when memory ran out. */
-static int read_index_file(cf_source *s, const char *path)
+/* SHA-1 (FIPS 180-4), for the checksum that ends git's index file: an integrity check, as
+ * `git fsck` makes it, that nothing here relies on for secrecy or authenticity. */
+static uint32_t rol32(uint32_t x, int n)
 {
-	cf_buf b = CF_BUF_INIT;
-	if (cf_read_file_buf(&b, path, (size_t)1 << 30) < 0) {
-		int absent = errno == ENOENT;
-		cf_buf_free(&b);
-		return absent ? 0 : 1;
+	return x << n | x >> (32 - n);
+}
+
+/* SHA-1's rounds, unrolled (round i a constant): the message word i (loaded, or made of
+ * the 16 before it), the round's function and constant, and one round, whose five working
+ * variables are named in turn rather than moved. */
+#define SHA1_W(i)                                                                                  \
+	((i) < 16                                                                                  \
+	     ? (w[(i)&15] = be32(p + 4 * ((i)&15)))                                                \
+	     : (w[(i)&15] = rol32(                                                                 \
+		    w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i)&15], 1)))
+#define SHA1_F(i, x, y, z)                                                                         \
+	((i) < 20   ? ((z) ^ ((x) & ((y) ^ (z))))                                                  \
+	 : (i) < 40 ? ((x) ^ (y) ^ (z))                                                            \
+	 : (i) < 60 ? (((x) & (y)) | ((z) & ((x) | (y))))                                          \
+		    : ((x) ^ (y) ^ (z)))
+#define SHA1_K(i)                                                                                  \
+	((i) < 20 ? 0x5a827999u : (i) < 40 ? 0x6ed9eba1u : (i) < 60 ? 0x8f1bbcdcu : 0xca62c1d6u)
+#define SHA1_R(v, x, y, z, u, i)                                                                   \
+	do {                                                                                       \
+		u += SHA1_F(i, x, y, z) + SHA1_K(i) + SHA1_W(i) + rol32(v, 5);                     \
+		x = rol32(x, 30);                                                                  \
+	} while (0)
+#define SHA1_5(i)                                                                                  \
+	do {                                                                                       \
+		SHA1_R(a, b, c, d, e, (i));                                                        \
+		SHA1_R(e, a, b, c, d, (i) + 1);                                                    \
+		SHA1_R(d, e, a, b, c, (i) + 2);                                                    \
+		SHA1_R(c, d, e, a, b, (i) + 3);                                                    \
+		SHA1_R(b, c, d, e, a, (i) + 4);                                                    \
+	} while (0)
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	SHA1_5(0);
+	SHA1_5(5);
+	SHA1_5(10);
+	SHA1_5(15);
+	SHA1_5(20);
+	SHA1_5(25);
+	SHA1_5(30);
+	SHA1_5(35);
+	SHA1_5(40);
+	SHA1_5(45);
+	SHA1_5(50);
+	SHA1_5(55);
+	SHA1_5(60);
+	SHA1_5(65);
+	SHA1_5(70);
+	SHA1_5(75);
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+#undef SHA1_W
+#undef SHA1_F
+#undef SHA1_K
+#undef SHA1_R
+#undef SHA1_5
+
+static void sha1(unsigned char out[GIT_OID_RAWSZ], const unsigned char *data, size_t len)
+{
+	uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+	size_t full = len - len % 64;
+	for (size_t i = 0; i < full; i += 64)
+		sha1_block(h, data + i);
+	unsigned char tail[128];
+	size_t rest = len - full, n = rest < 56 ? 64 : 128;
+	memset(tail, 0, sizeof(tail));
+	if (rest)
+		memcpy(tail, data + full, rest);
+	tail[rest] = 0x80;
+	uint64_t bits = (uint64_t)len * 8;
+	for (size_t i = 0; i < 8; i++)
+		tail[n - 1 - i] = (unsigned char)(bits >> (8 * i));
+	for (size_t i = 0; i < n; i += 64)
+		sha1_block(h, tail + i);
+	for (size_t i = 0; i < 5; i++) {
+		out[4 * i] = (unsigned char)(h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)h[i];
 	}
-	int rc = 2;
-	if (b.len < 12 + GIT_OID_RAWSZ) /* also: an empty file has no buffer to point into */
+}
+
+/* The index file as its diagnostics name it: below the working tree (".git/index"), or the
+ * whole path when it lies elsewhere (GIT_INDEX_FILE, a linked worktree's git directory). */
+static const char *index_shown(const cf_source *s, const char *path)
+{
+	const char *roots[2] = {s->real_root, s->root};
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(roots[i]);
+		if (n && strncmp(path, roots[i], n) == 0 && path[n] == '/' && path[n + 1])
+			return path + n + 1;
+	}
+	return path;
+}
+
+#define INDEX_HINT_DAMAGED                                                                         \
+	"`git status` says whether git can read it; `git reset` rebuilds the index from HEAD "     \
+	"(what was staged must then be added again)"
+#define INDEX_HINT_CHECKSUM                                                                        \
+	"`git fsck` finds the same; when `git status` can read the index, `git update-index "      \
+	"--force-write-index` writes it again, else `git reset` rebuilds it from HEAD (what was "  \
+	"staged must then be added again)"
+#define INDEX_HINT_SPLIT                                                                           \
+	"casefile cannot read a split index (core.splitIndex): `git update-index "                 \
+	"--no-split-index` turns it off"
+#define INDEX_HINT_SPARSE                                                                          \
+	"casefile cannot read a sparse index (index.sparse), which leaves directories out: "       \
+	"`git sparse-checkout disable` turns it off"
+
+/* One source/read error about the index file shown, as fmt says, with hint (may be NULL). */
+static void index_refused(cf_diags *diags, const char *shown, const char *hint, const char *fmt,
+			  ...) __attribute__((format(printf, 4, 5)));
+static void index_refused(cf_diags *diags, const char *shown, const char *hint, const char *fmt,
+			  ...)
+{
+	cf_buf why = CF_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	cf_buf_vprintf(&why, fmt, ap);
+	va_end(ap);
+	cf_diag *d =
+	    cf_diags_add(diags, CF_SEV_ERROR, shown, 0, 0, "source/read", "%s", cf_buf_cstr(&why));
+	if (hint)
+		cf_diag_hint(diags, d, "%s", hint);
+	cf_buf_free(&why);
+}
+
+/* The smallest entry git writes: 62 bytes of stat data, id and flags, then a path of at least
+ * one byte and its NUL (versions 2 and 3, padded to 8), or a one-byte prefix length, the path
+ * and its NUL (version 4) -- 64 bytes either way. */
+#define INDEX_MIN_ENTRY 64
+
+/* git's index file, read here and only here: never by libgit2, which takes longer to load an
+ * index of thousands of entries than casefile takes to check a case, and which (1.5) believes
+ * the entry count of a damaged file.  Documentation/gitformat-index: versions 2 to 4, the
+ * entries sorted by path then stage, extensions, the SHA-1 of all that (or zeros, when
+ * index.skipHash is set).  The file is read as git reads it: the path length in an entry's
+ * flags must be its path's, so that the entries found here are the ones git commits.  0 when
+ * read (an absent file is an empty index), -1 with a source/read diagnostic naming the file
+ * and what is wrong -- cut short, a wrong checksum, a count of entries larger than the file
+ * holds, entries out of order; a split or sparse index, which this reader does not read
+ * either -- or -1 alone when memory ran out. */
+static int read_index_file(cf_source *s, const char *path, cf_diags *diags)
+{
+	const char *shown = index_shown(s, path);
+	cf_buf b = CF_BUF_INIT, prev = CF_BUF_INIT, cur = CF_BUF_INIT, problem = CF_BUF_INIT;
+	int rc = -1;
+	if (cf_read_file_buf(&b, path, (size_t)1 << 30) < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			rc = 0;
+		else if (e != ENOMEM)
+			index_refused(diags, shown, NULL, "cannot read the git index: %s",
+				      strerror(e));
 		goto out;
-	const unsigned char *p = (const unsigned char *)b.ptr, *end = p + b.len;
-	rc = 1;
+	}
+	if (b.len < 12 + GIT_OID_RAWSZ) {
+		index_refused(diags, shown, INDEX_HINT_DAMAGED,
+			      "the git index is damaged: %zu bytes, too short for an index", b.len);
+		goto out;
+	}
+	const unsigned char *p = (const unsigned char *)b.ptr, *end = p + b.len - GIT_OID_RAWSZ;
 	if (memcmp(p, "DIRC", 4) != 0) {
-		rc = 2;
+		index_refused(
+		    diags, shown, INDEX_HINT_DAMAGED,
+		    "the git index is damaged: it does not start with DIRC, as every index does");
 		goto out;
 	}
 	uint32_t version = be32(p + 4), count = be32(p + 8);
-	if (version < 2 || version > 4)
+	if (version < 2 || version > 4) {
+		index_refused(diags, shown, INDEX_HINT_DAMAGED,
+			      "the git index is damaged: version %u, which git does not write "
+			      "(it writes 2, 3 and 4)",
+			      (unsigned)version);
 		goto out;
-	end -= GIT_OID_RAWSZ; /* the checksum */
+	}
+	if (count > (size_t)(end - p - 12) / INDEX_MIN_ENTRY) {
+		index_refused(
+		    diags, shown, INDEX_HINT_DAMAGED,
+		    "the git index is damaged: it claims %lu entries, more than its %zu bytes can "
+		    "hold (cut short?)",
+		    (unsigned long)count, b.len);
+		goto out;
+	}
 	p += 12;
-	cf_buf prev = CF_BUF_INIT; /* version 4: the previous path, which the next one shares */
-	for (uint32_t i = 0; i < count; i++) {
+	int sparse = 0, split = 0, prev_stage = 0;
+	uint32_t i;
+	for (i = 0; i < count; i++) {
 		const unsigned char *start = p;
+		unsigned long nth = (unsigned long)i + 1;
 		if (end - p < 62)
-			goto bad;
+			goto cut;
 		unsigned mode = be32(p + 24);
 		git_oid oid;
 		git_oid_fromraw(&oid, p + 40);
@@ -424,86 +593,177 @@ static int read_index_file(cf_source *s, const char *path)
 		p += 62;
 		unsigned extended = 0;
 		if (flags & 0x4000) {
-			if (version < 3 || end - p < 2)
-				goto bad;
+			if (version < 3) {
+				index_refused(
+				    diags, shown, INDEX_HINT_DAMAGED,
+				    "the git index is damaged: entry %lu has extended flags, which "
+				    "version 2 does not have",
+				    nth);
+				goto out;
+			}
+			if (end - p < 2)
+				goto cut;
 			extended = (unsigned)p[0] << 8 | p[1];
 			p += 2;
 		}
 		int stage = (int)((flags >> 12) & 3);
+		cf_buf_clear(&cur);
 		if (version == 4) {
-			/* The number of bytes to drop from the previous path, as an offset varint.
-			 */
-			size_t drop = 0;
+			/* The number of bytes to drop from the previous path, as an offset varint,
+			 * then the rest of this one. */
 			if (p >= end)
-				goto bad;
+				goto cut;
 			unsigned char c = *p++;
-			drop = c & 127;
+			size_t drop = c & 127;
 			while (c & 128) {
-				if (p >= end || drop > ((size_t)1 << 40))
-					goto bad;
+				if (p >= end)
+					goto cut;
+				if (drop > ((size_t)1 << 40))
+					goto bad_prefix;
 				c = *p++;
 				drop = ((drop + 1) << 7) | (c & 127);
 			}
 			const unsigned char *nul = memchr(p, 0, (size_t)(end - p));
-			if (!nul || drop > prev.len)
-				goto bad;
-			prev.len -= drop;
-			cf_buf_put(&prev, p, (size_t)(nul - p));
+			if (!nul)
+				goto cut;
+			if (drop > prev.len)
+				goto bad_prefix;
+			if (prev.len > drop)
+				cf_buf_put(&cur, prev.ptr, prev.len - drop);
+			cf_buf_put(&cur, p, (size_t)(nul - p));
 			p = nul + 1;
 		} else {
 			const unsigned char *nul = memchr(p, 0, (size_t)(end - p));
 			if (!nul)
-				goto bad;
-			cf_buf_clear(&prev);
-			cf_buf_put(&prev, p, (size_t)(nul - p));
+				goto cut;
+			cf_buf_put(&cur, p, (size_t)(nul - p));
 			/* Padded with 1 to 8 NULs to a multiple of 8 bytes from the entry's start.
 			 */
 			size_t len = (size_t)(nul - start) + 1;
+			if (((len + 7) & ~(size_t)7) > (size_t)(end - start))
+				goto cut;
 			p = start + ((len + 7) & ~(size_t)7);
-			if (p > end)
-				goto bad;
 		}
-		if (cf_buf_oom(&prev)) {
-			rc = -1;
-			goto done;
+		if (cf_buf_oom(&cur))
+			goto out;
+		/* git takes the path's length from the flags (0xfff: that long or longer), and
+		 * from it where the next entry starts. */
+		unsigned named = flags & 0xfff;
+		if (named < 0xfff ? cur.len != named : cur.len < 0xfff) {
+			index_refused(
+			    diags, shown, INDEX_HINT_DAMAGED,
+			    "the git index is damaged: entry %lu says its path is %u bytes "
+			    "long, but it is %zu",
+			    nth, named, cur.len);
+			goto out;
 		}
-		/* A sparse index holds directories (mode 040000): libgit2's business. */
-		/* ... and a split index may hold entries without a path (the shared index
-		 * has them). */
-		if ((mode & 0170000) == 0040000 || prev.len == 0)
-			goto other;
-		if (extended & 0x2000) /* intent to add (`git add -N`): nothing staged yet */
+		/* A sparse index holds directories (mode 040000); a split index may hold entries
+		 * without a path (its shared index has them): said once the extensions are read.
+		 * What else is wrong is reported then too, unless the index is one of those. */
+		if ((mode & 0170000) == 0040000)
+			sparse = 1;
+		if (cur.len == 0 && !problem.len)
+			cf_buf_printf(&problem, "entry %lu has no path", nth);
+		if (i > 0 && cur.len && prev.len && !problem.len) {
+			int cmp = strcmp(cf_buf_cstr(&prev), cf_buf_cstr(&cur));
+			if (cmp > 0 || (cmp == 0 && prev_stage > stage))
+				cf_buf_printf(&problem,
+					      "entry %lu is out of order (git sorts them by path)",
+					      nth);
+			else if (cmp == 0 && prev_stage == 0)
+				cf_buf_printf(&problem,
+					      "entry %lu has the path of the one before it", nth);
+		}
+		cf_buf tmp = prev;
+		prev = cur;
+		cur = tmp;
+		prev_stage = stage;
+		/* Nothing staged: no path (a split index's), a directory (a sparse index's; both
+		 * refused below), or an intent to add (`git add -N`). */
+		if (prev.len == 0 || sparse || (extended & 0x2000))
 			continue;
 		char *copy = cf_arena_strndup(s->paths, prev.ptr, prev.len);
-		if (!copy || add_index_entry(s, copy, &oid, mode, stage) < 0) {
-			rc = -1;
-			goto done;
-		}
+		if (!copy || add_index_entry(s, copy, &oid, mode, stage) < 0)
+			goto out;
 	}
-	/* Extensions: a split index ("link") keeps entries in another file. */
+	/* Extensions: four letters and a size.  A split index ("link") keeps entries in another
+	 * file; a sparse one ("sdir") leaves directories out. */
 	while (end - p >= 8) {
 		uint32_t size = be32(p + 4);
-		if (memcmp(p, "link", 4) == 0 || memcmp(p, "sdir", 4) == 0)
-			goto other;
-		if ((size_t)(end - p - 8) < size)
-			goto bad;
+		if (memcmp(p, "link", 4) == 0)
+			split = 1;
+		if (memcmp(p, "sdir", 4) == 0)
+			sparse = 1;
+		if ((size_t)(end - p - 8) < size) {
+			int text = 1;
+			for (int k = 0; k < 4; k++)
+				text = text && ((p[k] >= 'A' && p[k] <= 'Z') ||
+						(p[k] >= 'a' && p[k] <= 'z'));
+			index_refused(
+			    diags, shown, INDEX_HINT_DAMAGED,
+			    "the git index is damaged: %s%.*s%s runs past its end (cut short?)",
+			    text ? "extension '" : "an extension", text ? 4 : 0, (const char *)p,
+			    text ? "'" : "");
+			goto out;
+		}
 		p += 8 + size;
 	}
-	if (p == end) {
-		rc = 0;
-		goto done;
+	if (p != end) {
+		index_refused(diags, shown, INDEX_HINT_DAMAGED,
+			      "the git index is damaged: %zu bytes after its last entry or "
+			      "extension that are neither (cut short?)",
+			      (size_t)(end - p));
+		goto out;
 	}
-bad:
-	rc = 2;
-	goto drop;
-other:
-	rc = 1;
-drop:
-	s->n = 0; /* what was read is dropped */
-	cf_arena_reset(s->paths);
-done:
-	cf_buf_free(&prev);
+	static const unsigned char zeros[GIT_OID_RAWSZ];
+	unsigned char sum[GIT_OID_RAWSZ];
+	if (memcmp(end, zeros, GIT_OID_RAWSZ) != 0) { /* zeros: index.skipHash */
+		sha1(sum, (const unsigned char *)b.ptr, b.len - GIT_OID_RAWSZ);
+		if (memcmp(end, sum, GIT_OID_RAWSZ) != 0) {
+			index_refused(
+			    diags, shown, INDEX_HINT_CHECKSUM,
+			    "the git index is damaged: its checksum does not match its contents");
+			goto out;
+		}
+	}
+	if (split) {
+		index_refused(
+		    diags, shown, INDEX_HINT_SPLIT,
+		    "the git index is a split index, which keeps entries in another file");
+		goto out;
+	}
+	if (sparse) {
+		index_refused(
+		    diags, shown, INDEX_HINT_SPARSE,
+		    "the git index is a sparse index, which holds directories in place of their "
+		    "files");
+		goto out;
+	}
+	if (problem.len) {
+		index_refused(diags, shown, INDEX_HINT_DAMAGED, "the git index is damaged: %s",
+			      cf_buf_cstr(&problem));
+		goto out;
+	}
+	rc = cf_buf_oom(&problem) ? -1 : 0;
+	goto out;
+cut:
+	index_refused(
+	    diags, shown, INDEX_HINT_DAMAGED,
+	    "the git index is damaged: it ends inside entry %lu of the %lu it claims (cut short?)",
+	    (unsigned long)i + 1, (unsigned long)count);
+	goto out;
+bad_prefix:
+	index_refused(
+	    diags, shown, INDEX_HINT_DAMAGED,
+	    "the git index is damaged: an entry drops more of the path before it than there is");
 out:
+	if (rc < 0) { /* what was read is dropped */
+		s->n = 0;
+		cf_arena_reset(s->paths);
+	}
+	cf_buf_free(&problem);
+	cf_buf_free(&cur);
+	cf_buf_free(&prev);
 	cf_buf_free(&b);
 	return rc;
 }
@@ -522,43 +782,12 @@ int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags)
 	char *path = index_file && *index_file
 			 ? cf_strdup(index_file)
 			 : cf_path_join(git_repository_path(s->repo), "index");
-	int own = path ? read_index_file(s, path) : -1;
-	if (own == 2) {
-		cf_diag *d = cf_diags_add(diags, CF_SEV_ERROR, ".git", 0, 0, "source/read",
-					  "cannot read the git index %s: it is damaged", path);
-		cf_diag_hint(diags, d,
-			     "`git status` says more; `git reset` rebuilds the index from HEAD "
-			     "(what was staged must then be added again)");
-	}
+	int rc = path ? read_index_file(s, path, diags) : -1;
 	free(path);
-	if (own < 0 || own == 2)
+	if (rc < 0)
 		goto fail;
-	if (own == 0)
-		goto sorted;
-	int rc = index_file && *index_file ? git_index_open(&s->index, index_file)
-					   : git_repository_index(&s->index, s->repo);
-	if (rc < 0) {
-		git_failed(diags, "the git index");
-		if (diags->len && strstr(diags->items[diags->len - 1].message, "'link'"))
-			cf_diag_hint(diags, &diags->items[diags->len - 1],
-				     "casefile cannot read a split index (core.splitIndex): `git "
-				     "update-index --no-split-index` turns it off");
-		goto fail;
-	}
-	size_t n = git_index_entrycount(s->index);
-	for (size_t i = 0; i < n; i++) {
-		const git_index_entry *e = git_index_get_byindex(s->index, i);
-		/* Added with `git add -N`: nothing of it is staged yet. */
-		if (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)
-			continue;
-		if (add_index_entry(s, e->path, &e->id, e->mode, GIT_INDEX_ENTRY_STAGE(e)) < 0)
-			goto fail;
-	}
-sorted:
-	/* The index is sorted by path already (then by stage); sorting again is cheap and
-	 * makes the order the one every lookup here assumes.  An empty index has no array. */
-	if (s->n > 1)
-		qsort(s->entries, s->n, sizeof(*s->entries), cmp_entry);
+	/* No sorting: read_index_file refuses an index whose entries are not in git's order,
+	 * which is the one every lookup here assumes. */
 	*out = s;
 	return 0;
 fail:
@@ -1431,7 +1660,6 @@ void cf_source_free(cf_source *s)
 		free(s->objects_dir);
 		free(s->entries);
 		cf_arena_free(s->paths);
-		git_index_free(s->index);
 		git_odb_free(s->odb);
 		git_repository_free(s->repo);
 		git_libgit2_shutdown();

@@ -28,8 +28,12 @@ typedef struct cf_source cf_source;
 int cf_source_open_workdir(cf_source **out, const char *root);
 /* The index of the git working tree at root (an absolute path): its stage-0 entries; an
  * unmerged path is listed and reported (source/conflict) when read, `git add -N` entries are
- * left out.  -1 with a source/read diagnostic when there is no repository or index.  Needs
- * nothing set up: it calls git_libgit2_init (and cf_source_free its shutdown). */
+ * left out.  The index file is read here, never by libgit2.  -1 with a source/read
+ * diagnostic when there is no repository, or when the index cannot be read: the diagnostic
+ * names the file (".git/index") and says what is wrong -- damaged (cut short, a wrong
+ * checksum, more entries claimed than it holds, entries out of order), or a split or sparse
+ * index.  Needs nothing set up: it calls git_libgit2_init (and cf_source_free its
+ * shutdown). */
 int cf_source_open_index(cf_source **out, const char *root, cf_diags *diags);
 /* The files of the commit rev names ("HEAD", a branch, an id) in the repository at root. */
 int cf_source_open_rev(cf_source **out, const char *root, const char *rev, cf_diags *diags);

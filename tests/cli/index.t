@@ -1,14 +1,18 @@
 #!/bin/sh
-# check --staged reads git's index file itself (lib/source): the formats git writes --
-# versions 2, 3 (extended flags: `git add -N`) and 4 (paths prefix-compressed) -- each give
-# what the staged files say; an unmerged path is reported, not read; a split index, which
-# neither reads, stops the check with a way out.  An empty index and a path 100,000
+# check --staged reads git's index file itself (lib/source), never through libgit2: the
+# formats git writes -- versions 2, 3 (extended flags: `git add -N`) and 4 (paths
+# prefix-compressed) -- each give what the staged files say; an unmerged path is reported,
+# not read; a split or sparse index, which it does not read, stops the check with a way
+# out.  A damaged index (cut short, a wrong checksum, an entry count the file cannot hold)
+# is a diagnostic naming .git/index and what is wrong, from `check --staged` and from the
+# pre-commit hook: never a crash, and, with CASEFILE built with SANITIZE=address, no leak
+# from check --staged (the hook's is a TODO, below).  An empty index and a path 100,000
 # directories deep are read without undefined behaviour or running out of stack.
 . "$(dirname "$0")/lib.sh"
-need init
+need init hook
 need_tool python3
 
-echo "1..15"
+echo "1..24"
 
 sandbox
 
@@ -50,8 +54,8 @@ check $? "update-index --index-version 4"
 staged
 check $? "version 4 (paths prefix-compressed): the same"
 
-# A split index keeps entries in another file; libgit2 1.5 cannot read one either: the
-# check stops (exit 2, so the hook refuses) and says how to turn it off.
+# A split index keeps entries in another file; casefile does not read one (nor can libgit2
+# 1.5): the check stops (exit 2, so the hook refuses) and says how to turn it off.
 git -C "$r" update-index --split-index 2>/dev/null
 "$CASEFILE" -C "$r" check --staged >"$tmp/split.out" 2>&1
 [ $? -eq 2 ] && grep -q 'git update-index --no-split-index' "$tmp/split.out"
@@ -76,15 +80,82 @@ check $? "a merge that conflicts leaves case.yaml unmerged"
 check $? "check --staged: source/conflict, exit 1"
 [ $? -eq 0 ] || show "$tmp/u.out"
 
-# A damaged index: cut short, or garbage after a valid header.  Never a crash: exit 2.
+# A damaged index, written from a good one: cut short; garbage (the same bytes every run)
+# after its header; a checksum changed; an entry count of 4294967295 under a checksum that
+# matches it (what libgit2 1.5 would size its tables by).  Each is the same diagnostic from
+# check --staged (exit 2) and from the pre-commit hook (the commit refused, exit 1).
+# check --staged hands none of them to libgit2, so nothing leaks; the hook's member-log and
+# policy checks (lib/trust.c, lib/policy.c) still open the index with libgit2 first, which
+# leaks on a damaged version 4 index: that test is a TODO until they ask lib/source first.
 git -C "$r" merge --abort 2>/dev/null
 cp "$r/.git/index" "$tmp/index.good"
-head -c 100 "$tmp/index.good" >"$r/.git/index"
-"$CASEFILE" -C "$r" check --staged >"$tmp/d1.out" 2>&1
-rc=$?; check $((rc != 2)) "an index cut short: exit 2"; [ $rc -eq 2 ] || show "$tmp/d1.out"
-{ head -c 12 "$tmp/index.good"; head -c 4000 /dev/urandom; } >"$r/.git/index"
-"$CASEFILE" -C "$r" check --staged >"$tmp/d2.out" 2>&1
-check $(($? != 2)) "garbage after the header: exit 2"
+damage() {
+	python3 - "$tmp/index.good" "$r/.git/index" "$1" <<'EOF'
+import hashlib, random, struct, sys
+good = open(sys.argv[1], "rb").read()
+kind = sys.argv[3]
+if kind == "cut":
+    out = good[:100]
+elif kind == "garbage":
+    rng = random.Random(12)
+    out = good[:12] + bytes(rng.randrange(256) for _ in range(4000))
+elif kind == "checksum":
+    out = good[:-20] + bytes(b ^ 0x5A for b in good[-20:])
+else:
+    body = good[:8] + struct.pack(">I", 0xFFFFFFFF) + good[12:-20]
+    out = body + hashlib.sha1(body).digest()
+open(sys.argv[2], "wb").write(out)
+EOF
+}
+leaks=0
+for kind in cut garbage checksum count; do
+	case $kind in
+	cut) what="an index cut short" why="cut short" ;;
+	garbage) what="garbage after the header" why="" ;;
+	checksum) what="a wrong checksum" why="its checksum does not match its contents" ;;
+	*) what="4294967295 entries claimed" why="it claims 4294967295 entries" ;;
+	esac
+	want="^.git/index: error\[source/read\]: the git index is damaged: .*$why"
+	damage $kind
+	"$CASEFILE" -C "$r" check --staged >"$tmp/d.out" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && grep -q "$want" "$tmp/d.out" && ! grep -q "Sanitizer\|runtime error" "$tmp/d.out"
+	check $? "$what: check --staged says what is wrong with .git/index, exit 2" ||
+		{ echo "# status $rc"; show "$tmp/d.out"; }
+	(cd "$r" && "$CASEFILE" hook pre-commit) >"$tmp/h.out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "$want" "$tmp/h.out" && grep -q "commit refused" "$tmp/h.out" &&
+		! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/h.out"
+	check $? "$what: the pre-commit hook refuses, with the same diagnostic, exit 1" ||
+		{ echo "# status $rc"; show "$tmp/h.out"; }
+	if grep -q "LeakSanitizer" "$tmp/h.out"; then
+		leaks=1
+		grep -A4 "^Direct leak" "$tmp/h.out" | sed 's/^/# /'
+	fi
+done
+todo="TODO lib/trust.c and lib/policy.c open the index with libgit2 1.5 before lib/source reads it"
+check $leaks "the pre-commit hook leaks nothing on any of them (ASan) # $todo"
+
+# git does not verify the checksum when it reads an index (only `git fsck` does): a commit
+# goes as far as the hook, which refuses it.
+damage checksum
+git -C "$r" commit -qm "on a damaged index" >"$tmp/c.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q "its checksum does not match" "$tmp/c.out" &&
+	[ "$(git -C "$r" log --format=%s -1)" != "on a damaged index" ]
+check $? "git commit on an index whose checksum is wrong: the hook refuses, nothing committed" ||
+	show "$tmp/c.out"
+cp "$tmp/index.good" "$r/.git/index"
+
+# A sparse index holds a directory in place of the files outside the sparse checkout's cone.
+git -C "$r" sparse-checkout set --cone --sparse-index .casefile >/dev/null 2>&1
+"$CASEFILE" -C "$r" check --staged >"$tmp/sp.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] &&
+	grep -q '^.git/index: error\[source/read\]: the git index is a sparse index' "$tmp/sp.out" &&
+	grep -q 'git sparse-checkout disable' "$tmp/sp.out"
+check $? "a sparse index: not read, exit 2, with how to turn it off" || show "$tmp/sp.out"
+git -C "$r" sparse-checkout disable >/dev/null 2>&1
 cp "$tmp/index.good" "$r/.git/index"
 
 # An empty index (everything unstaged): nothing to sort, nothing to crash on.
