@@ -19,7 +19,7 @@ struct cf_protect {
 	char *root; /* NULL: no working tree */
 	char *git_dir;
 	cf_keyring *ring;
-	int git_ready;	     /* libgit2 initialised (once per cf_protect) */
+	int git_ready;	     /* libgit2 initialised (by cf_protect_open) */
 	git_repository *git; /* opened at the first clean that needs the log or the store */
 	git_odb *odb;
 	int policy_loaded;
@@ -44,6 +44,15 @@ int cf_protect_open(cf_protect **out, const char *root, const char *git_dir, cf_
 		goto oom;
 	if (cf_arena_new(&p->plain, 1) < 0 || cf_arena_new(&p->pad, 1) < 0)
 		goto oom;
+	/* libgit2 from the start, held until cf_protect_free: a caller that started it too
+	 * then gives its own reference back without tearing it down */
+	if (git_libgit2_init() < 0) {
+		cf_diags_add(diags, CF_SEV_ERROR, git_dir, 0, 0, "crypt/key-io",
+			     "cannot initialise libgit2");
+		cf_protect_free(p);
+		return -1;
+	}
+	p->git_ready = 1;
 	if (cf_keystore_load(&p->ring, git_dir, diags) < 0) {
 		if (diags->len == 0)
 			cf_diags_add(diags, CF_SEV_ERROR, git_dir, 0, 0, "crypt/key-io",
@@ -91,11 +100,6 @@ int cf_protect_is_encrypted_path(const char *path)
 /* The repository, opened once. */
 static git_repository *repo_of(cf_protect *p)
 {
-	if (!p->git_ready) {
-		if (git_libgit2_init() < 0)
-			return NULL;
-		p->git_ready = 1;
-	}
 	if (!p->git && git_repository_open_bare(&p->git, p->git_dir) < 0) {
 		git_error_clear();
 		p->git = NULL;

@@ -76,10 +76,6 @@ static int find_repository(char **root, char **git_dir, const char *cmd)
 {
 	*root = NULL;
 	*git_dir = NULL;
-	if (git_libgit2_init() < 0) {
-		fprintf(stderr, "casefile: %s: cannot initialise libgit2\n", cmd);
-		return CF_EXIT_USAGE;
-	}
 	const char *env_dir = getenv("GIT_DIR");
 	const char *env_tree = getenv("GIT_WORK_TREE");
 	int from_env = env_dir && *env_dir;
@@ -116,7 +112,6 @@ oom:
 	*root = NULL;
 out:
 	git_repository_free(r);
-	git_libgit2_shutdown();
 	return rc;
 }
 
@@ -125,9 +120,18 @@ out:
 static int open_protect(cf_protect **out, const char *cmd)
 {
 	char *root, *git_dir;
+	/* libgit2 once for the process: started here, kept by the cf_protect (which needs it to
+	 * read the member log), given back by cf_protect_free.  Starting it twice costs some
+	 * milliseconds a git command (mbedTLS reads the system's certificates each time). */
+	if (git_libgit2_init() < 0) {
+		fprintf(stderr, "casefile: %s: cannot initialise libgit2\n", cmd);
+		return CF_EXIT_USAGE;
+	}
 	int rc = find_repository(&root, &git_dir, cmd);
-	if (rc)
+	if (rc) {
+		git_libgit2_shutdown();
 		return rc;
+	}
 	cf_diags diags = CF_DIAGS_INIT;
 	if (cf_protect_open(out, root, git_dir, &diags) < 0) {
 		cli_print_diags(stderr, &diags);
@@ -138,6 +142,7 @@ static int open_protect(cf_protect **out, const char *cmd)
 	cf_diags_free(&diags);
 	free(root);
 	free(git_dir);
+	git_libgit2_shutdown();
 	return rc;
 }
 
