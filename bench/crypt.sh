@@ -57,8 +57,8 @@ git -C "$plain" commit -qm "$nfiles case files"
 enc="$out/casefile"
 mkdir "$enc"
 cp -r "$out/src/.casefile" "$out/src/cases" "$enc/"
-"$casefile" keygen >/dev/null 2>&1 || fail "casefile keygen failed"
-"$casefile" -C "$enc" init >"$out/init.log" 2>&1 || {
+"$casefile" keygen --no-passphrase >/dev/null 2>&1 || fail "casefile keygen failed"
+"$casefile" -C "$enc" init --member bench >"$out/init.log" 2>&1 || {
 	cat "$out/init.log" >&2
 	fail "casefile init failed"
 }

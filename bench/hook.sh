@@ -26,8 +26,8 @@ fail() {
 
 r="$out/repo"
 sh "$here/bench/gen.sh" "$r" "$ncases" >/dev/null
-"$casefile" keygen >/dev/null 2>&1 || fail "casefile keygen failed"
-"$casefile" -C "$r" init >"$out/init.log" 2>&1 || {
+"$casefile" keygen --no-passphrase >/dev/null 2>&1 || fail "casefile keygen failed"
+"$casefile" -C "$r" init --member bench >"$out/init.log" 2>&1 || {
 	cat "$out/init.log" >&2
 	fail "casefile init failed"
 }
