@@ -234,22 +234,46 @@ int cf_idscan_same(const char *a, const char *b)
 	}
 }
 
-/* ---- the scanner -------------------------------------------------------------------------- */
+/* ---- the scanner --------------------------------------------------------------------------
+ *
+ * Every cost here is linear (in the identifiers' bytes when adding and compiling, in the text's
+ * bytes when scanning), whatever the identifiers are and however many share a word:
+ *
+ *   - the identifiers are compiled (on the first run after one is added) into a trie of their
+ *     folded bytes, in which a hyphen is a space; a node where an identifier ends holds it and
+ *     the identifiers spelled the same but for hyphens ("Marsh-Tilling", "Marsh Tilling") in
+ *     the order they were added;
+ *   - at each word of the text a bit for its hash, then the trie, tell whether an identifier's
+ *     first word is that word; where one is, the trie is walked along the folded text, one
+ *     table look-up a byte, as far as the text goes on like an identifier (at most MAX_PAT
+ *     bytes): the cost does not depend on how many identifiers there are or start alike;
+ *   - duplicates, pseudonyms' words and dates are found through hash tables.
+ *
+ * The tables live in the arena: they hold pieces of identifiers. */
 
 #define WIN 512	     /* bytes of folded text compared at one place (on the stack) */
 #define MAX_PAT 480  /* a longer identifier is looked for by its first MAX_PAT bytes */
-#define FIRST_MAX 64 /* bytes of a first word that are hashed */
+#define FIRST_MAX 64 /* bytes of a first word gathered while reading the text */
 #define DATE_WIN 32  /* "2nd of September, 2014" and the like */
+/* Hyphen-for-space comparisons at one place of the text.  Only identifiers spelled alike but
+ * for their hyphens ("A-B C", "A B-C", ... by the hundred) can need more: which of them has a
+ * hyphen wherever the text has one is a subset query, for which nothing much faster than trying
+ * each is known.  Past the budget, the one being compared is taken as found: a hit, not a miss. */
+#define LOOKALIKE_BUDGET 256
+
+_Static_assert(MAX_PAT + 8 < WIN, "the window holds the longest identifier and a byte more");
 
 typedef struct pattern {
 	const unsigned char *text; /* folded, in the arena */
 	size_t len;
-	size_t first; /* bytes of its first word (at most FIRST_MAX) */
-	uint32_t hash;
 	cf_id_kind kind;
 	int who, aux;
 	int part; /* one word of a name: not looked for when short or a pseudonym's word */
-	int dead;
+	/* compiled */
+	int dead;	  /* never reported: too short, a pseudonym's word, or a duplicate */
+	cf_id_kind ekind; /* the kind and aux reported: its duplicates' most telling */
+	int eaux;
+	uint32_t next_alike; /* 1 + the next pattern at its trie node, or 0 */
 } pattern;
 
 typedef struct date_id {
@@ -263,6 +287,28 @@ typedef struct word {
 	size_t len;
 } word;
 
+/* Open addressing with linear probing, at most half full; a key is never 0 (empty). */
+typedef struct htab {
+	uint64_t *key;
+	uint32_t *val;
+	size_t mask;
+} htab;
+
+/* The trie's edges, the same way, one 64-bit slot each (one memory access a step of the
+ * walk): the key (1 + the parent node << 8 | the byte) from bit E_SHIFT, then two flags of the
+ * child (an identifier ends there; an identifier's first word does), then the child. */
+#define NODE_BITS 26
+#define NODE_MAX ((size_t)1 << NODE_BITS) /* 64 Mi: the identifiers' bytes, at most */
+#define E_END ((uint64_t)1 << NODE_BITS)
+#define E_FIRST ((uint64_t)1 << (NODE_BITS + 1))
+#define E_SHIFT (NODE_BITS + 2)
+#define E_NODE(e) ((uint32_t)((e) & (NODE_MAX - 1)))
+
+typedef struct etab {
+	uint64_t *slot;
+	size_t mask;
+} etab;
+
 struct cf_idscan {
 	cf_arena *arena;
 	pattern *pats;
@@ -271,13 +317,19 @@ struct cf_idscan {
 	size_t n_dates, cap_dates;
 	word *stop;
 	size_t n_stop, cap_stop;
-	/* compiled (on the first run): the live patterns by the hash of their first word */
+	/* compiled (on the first run after anything was added) */
 	int compiled;
-	uint32_t *bucket_start; /* n_buckets + 1 */
-	uint32_t *order;	/* indices of pats, bucket by bucket */
-	size_t n_buckets;
+	etab kids;	     /* the trie's edges; the root is node 0 */
+	uint64_t root[256];  /* the root's edges, for the first byte of every word */
+	uint32_t *head;	     /* by node: 1 + the first pattern that ends there, or 0 */
+	uint64_t *firsts;    /* a bit for the hash of each pattern's first word */
+	size_t firsts_mask;  /* its bits, less one */
+	htab dates_ymd;	     /* (year, month, day) -> the first date added with them */
+	htab dates_yy;	     /* (year % 100, month, day) -> the same, for "2/3/14" */
+	htab years;	     /* the dates' years */
 	uint32_t day_mask;   /* the days of the month of the dates: bit d */
 	uint32_t month_mask; /* their months: bit m */
+	size_t work;	     /* steps taken (cf_idscan_work) */
 };
 
 /* Grows an array that lives in the arena (the old copy stays there until the arena goes). */
@@ -286,6 +338,8 @@ static int arena_grow(cf_arena *a, void **arr, size_t *cap, size_t n, size_t siz
 	if (n < *cap)
 		return 0;
 	size_t ncap = *cap ? *cap * 2 : 16;
+	if (ncap > SIZE_MAX / size)
+		return -1;
 	void *p = cf_arena_alloc(a, ncap * size);
 	if (!p)
 		return -1;
@@ -294,6 +348,71 @@ static int arena_grow(cf_arena *a, void **arr, size_t *cap, size_t n, size_t siz
 	*arr = p;
 	*cap = ncap;
 	return 0;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* A table with room for n keys. */
+static int htab_init(cf_arena *a, htab *t, size_t n)
+{
+	size_t cap = 16;
+	while (cap / 2 < n) {
+		if (cap > SIZE_MAX / 2 / sizeof(uint64_t))
+			return -1;
+		cap *= 2;
+	}
+	t->key = cf_arena_alloc(a, cap * sizeof(uint64_t));
+	t->val = cf_arena_alloc(a, cap * sizeof(uint32_t));
+	t->mask = cap - 1;
+	return t->key && t->val ? 0 : -1;
+}
+
+/* The slot of key, or the empty one where it would go. */
+static size_t htab_slot(const htab *t, uint64_t key, size_t *work)
+{
+	size_t i = (size_t)mix64(key) & t->mask;
+	for (;;) {
+		++*work;
+		if (t->key[i] == key || t->key[i] == 0)
+			return i;
+		i = (i + 1) & t->mask;
+	}
+}
+
+/* The value of key, or 0 when it is absent (so values the caller wants to find are > 0). */
+static uint32_t htab_get(const htab *t, uint64_t key, size_t *work)
+{
+	size_t i = htab_slot(t, key, work);
+	return t->key[i] ? t->val[i] : 0;
+}
+
+/* Adds key with val unless it is there; returns its value. */
+static uint32_t htab_add(htab *t, uint64_t key, uint32_t val, size_t *work)
+{
+	size_t i = htab_slot(t, key, work);
+	if (!t->key[i]) {
+		t->key[i] = key;
+		t->val[i] = val;
+	}
+	return t->val[i];
+}
+
+/* The key of a folded text (never 0).  Different texts may share one: compare them. */
+static uint64_t text_key(const unsigned char *p, size_t n, size_t *work)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a, then mixed */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	*work += n;
+	h = mix64(h ^ n);
+	return h ? h : 1;
 }
 
 int cf_idscan_new(cf_idscan **out, cf_arena *arena)
@@ -310,15 +429,20 @@ size_t cf_idscan_count(const cf_idscan *s)
 	return s->n_pats + s->n_dates;
 }
 
+size_t cf_idscan_work(const cf_idscan *s)
+{
+	return s->work;
+}
+
 /* The folded form of text[0..len) in the arena, trimmed to its first and last word bytes. */
-static unsigned char *fold_into(cf_arena *a, const char *text, size_t len, size_t *out_len)
+static unsigned char *fold_into(cf_idscan *s, const char *text, size_t len, size_t *out_len)
 {
 	fstream st;
 	size_t n = 0;
 	fstream_init(&st, text, len);
 	while (fstream_next(&st) >= 0)
 		n++;
-	unsigned char *buf = cf_arena_alloc(a, n + 1);
+	unsigned char *buf = cf_arena_alloc(s->arena, n + 1);
 	if (!buf)
 		return NULL;
 	fstream_init(&st, text, len);
@@ -331,6 +455,7 @@ static unsigned char *fold_into(cf_arena *a, const char *text, size_t len, size_
 		start++;
 	while (n > start && !wordb(buf[n - 1]))
 		n--;
+	s->work += 2 * len + n;
 	*out_len = n - start;
 	return buf + start;
 }
@@ -351,9 +476,11 @@ static int add_pattern(cf_idscan *s, const unsigned char *text, size_t len, cf_i
 		size_t cut = MAX_PAT;
 		while (cut > 1 && (wordb(text[cut]) || !wordb(text[cut - 1])))
 			cut--;
+		s->work += MAX_PAT - cut;
 		len = cut;
 	}
-	if (arena_grow(s->arena, (void **)&s->pats, &s->cap_pats, s->n_pats, sizeof(pattern)) < 0)
+	if (s->n_pats >= UINT32_MAX / 2 ||
+	    arena_grow(s->arena, (void **)&s->pats, &s->cap_pats, s->n_pats, sizeof(pattern)) < 0)
 		return -1;
 	pattern *p = &s->pats[s->n_pats++];
 	memset(p, 0, sizeof(*p));
@@ -364,13 +491,14 @@ static int add_pattern(cf_idscan *s, const unsigned char *text, size_t len, cf_i
 	p->aux = aux;
 	p->part = part;
 	s->compiled = 0;
+	s->work++;
 	return 0;
 }
 
 int cf_idscan_add_pseudonym(cf_idscan *s, const char *pseudonym)
 {
 	size_t n;
-	const unsigned char *f = fold_into(s->arena, pseudonym, strlen(pseudonym), &n);
+	const unsigned char *f = fold_into(s, pseudonym, strlen(pseudonym), &n);
 	if (!f)
 		return -1;
 	for (size_t i = 0; i < n;) {
@@ -381,8 +509,9 @@ int cf_idscan_add_pseudonym(cf_idscan *s, const char *pseudonym)
 		size_t j = i;
 		while (j < n && wordb(f[j]))
 			j++;
-		if (arena_grow(s->arena, (void **)&s->stop, &s->cap_stop, s->n_stop, sizeof(word)) <
-		    0)
+		if (s->n_stop >= UINT32_MAX / 2 ||
+		    arena_grow(s->arena, (void **)&s->stop, &s->cap_stop, s->n_stop, sizeof(word)) <
+			0)
 			return -1;
 		s->stop[s->n_stop].text = f + i;
 		s->stop[s->n_stop].len = j - i;
@@ -396,13 +525,14 @@ int cf_idscan_add_pseudonym(cf_idscan *s, const char *pseudonym)
 int cf_idscan_add_name(cf_idscan *s, int who, int aux, cf_id_kind kind, const char *name)
 {
 	size_t n;
-	const unsigned char *f = fold_into(s->arena, name, strlen(name), &n);
+	const unsigned char *f = fold_into(s, name, strlen(name), &n);
 	if (!f)
 		return -1;
 	size_t words = 0;
 	for (size_t i = 0; i < n; i++)
 		words += f[i] == ' ';
 	words += n > 0;
+	s->work += n;
 	if (words <= 1) /* a one-word name is one of its parts */
 		return add_pattern(s, f, n, kind, who, aux, 1);
 	if (add_pattern(s, f, n, kind, who, aux, 0) < 0)
@@ -425,20 +555,13 @@ int cf_idscan_add_name(cf_idscan *s, int who, int aux, cf_id_kind kind, const ch
 int cf_idscan_add_phrase(cf_idscan *s, int who, int aux, cf_id_kind kind, const char *text)
 {
 	size_t n;
-	const unsigned char *f = fold_into(s->arena, text, strlen(text), &n);
+	const unsigned char *f = fold_into(s, text, strlen(text), &n);
 	return f ? add_pattern(s, f, n, kind, who, aux, 0) : -1;
 }
 
-static size_t count_words(const char *s, size_t len)
+static int word_sep(char c)
 {
-	size_t n = 0;
-	int in = 0;
-	for (size_t i = 0; i < len; i++) {
-		int sp = s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == ',';
-		n += !sp && !in;
-		in = !sp;
-	}
-	return n;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',';
 }
 
 int cf_idscan_add_address(cf_idscan *s, int who, int aux, const char *address)
@@ -446,29 +569,37 @@ int cf_idscan_add_address(cf_idscan *s, int who, int aux, const char *address)
 	if (cf_idscan_add_phrase(s, who, aux, CF_ID_ADDRESS, address) < 0)
 		return -1;
 	/* The first line: segments up to the first three words, so that "Room 4, Harbourside
-	 * Lodge" is one, and "41 Fellgate Terrace" is another. */
-	size_t len = strlen(address), end = 0;
+	 * Lodge" is one, and "41 Fellgate Terrace" is another.  The words are counted as the
+	 * segments are read, once each. */
+	size_t len = strlen(address), end = 0, words = 0, counted = 0;
+	int in = 0;
 	while (end < len) {
 		size_t next = end;
 		while (next < len && address[next] != ',' && address[next] != '\n')
 			next++;
 		end = next;
-		if (count_words(address, end) >= 3)
+		for (; counted < end; counted++) {
+			int sp = word_sep(address[counted]);
+			words += !sp && !in;
+			in = !sp;
+		}
+		if (words >= 3)
 			break;
 		end++;
 	}
+	s->work += len;
 	if (end >= len)
 		return 0; /* the first line is the whole address */
 	size_t n;
-	const unsigned char *f = fold_into(s->arena, address, end, &n);
+	const unsigned char *f = fold_into(s, address, end, &n);
 	return f ? add_pattern(s, f, n, CF_ID_ADDRESS, who, aux, 0) : -1;
 }
 
 int cf_idscan_add_date(cf_idscan *s, int who, int aux, cf_id_kind kind, int year, int month,
 		       int day)
 {
-	if (arena_grow(s->arena, (void **)&s->dates, &s->cap_dates, s->n_dates, sizeof(date_id)) <
-	    0)
+	if (s->n_dates >= UINT32_MAX / 2 || arena_grow(s->arena, (void **)&s->dates, &s->cap_dates,
+						       s->n_dates, sizeof(date_id)) < 0)
 		return -1;
 	date_id *d = &s->dates[s->n_dates++];
 	d->y = year;
@@ -477,87 +608,206 @@ int cf_idscan_add_date(cf_idscan *s, int who, int aux, cf_id_kind kind, int year
 	d->who = who;
 	d->aux = aux;
 	d->kind = kind;
+	s->compiled = 0;
+	s->work++;
 	return 0;
 }
 
-static uint32_t hash_bytes(const unsigned char *p, size_t n)
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+/* The hash of a word's first FIRST_MAX bytes, as the scan computes it while reading. */
+static uint32_t word_hash(const unsigned char *p, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint32_t h = FNV_OFFSET;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
+		h = (h ^ p[i]) * FNV_PRIME;
 	return h;
 }
 
-static int is_stopword(const cf_idscan *s, const pattern *p)
+/* In the trie a hyphen is a space: "Marsh-Tilling" and "Marsh Tilling" share a node. */
+static unsigned char canon(unsigned char c)
 {
-	for (size_t i = 0; i < s->n_stop; i++)
-		if (s->stop[i].len == p->len && memcmp(s->stop[i].text, p->text, p->len) == 0)
+	return c == '-' ? ' ' : c;
+}
+
+static uint64_t kid_key(uint32_t node, unsigned char c)
+{
+	return ((uint64_t)node << 8 | c) + 1;
+}
+
+/* The slot of the edge from node by byte c, or the empty one where it would go. */
+static size_t edge_slot(const etab *t, uint32_t node, unsigned char c, size_t *work)
+{
+	uint64_t key = kid_key(node, c);
+	size_t i = (size_t)mix64(key) & t->mask;
+	for (;;) {
+		++*work;
+		uint64_t e = t->slot[i];
+		if (!e || e >> E_SHIFT == key)
+			return i;
+		i = (i + 1) & t->mask;
+	}
+}
+
+/* The edge from node by byte c, or 0. */
+static uint64_t edge_get(const etab *t, uint32_t node, unsigned char c, size_t *work)
+{
+	return t->slot[edge_slot(t, node, c, work)];
+}
+
+static uint64_t date_key(int y, int m, int d)
+{
+	return (uint64_t)(uint32_t)y << 16 | (uint64_t)m << 8 | (uint64_t)d; /* m >= 1: never 0 */
+}
+
+static uint64_t year_key(int y)
+{
+	return (uint64_t)(uint32_t)y + 1;
+}
+
+/* Is the text f[0..n) a word of a pseudonym? */
+static int is_stopword(const cf_idscan *s, const htab *stop, const unsigned char *f, size_t n,
+		       size_t *work)
+{
+	uint64_t key = text_key(f, n, work);
+	for (size_t i = (size_t)mix64(key) & stop->mask; stop->key[i]; i = (i + 1) & stop->mask) {
+		++*work;
+		const word *w = &s->stop[stop->val[i] - 1];
+		if (stop->key[i] == key && w->len == n && memcmp(w->text, f, n) == 0) {
+			*work += n;
 			return 1;
+		}
+	}
 	return 0;
 }
 
+/* The patterns that can be reported, deduplicated, in a trie; the dates in tables. */
 static int compile(cf_idscan *s)
 {
+	size_t work = 0;
+	htab stop, seen;
+	if (htab_init(s->arena, &stop, s->n_stop) < 0 || htab_init(s->arena, &seen, s->n_pats) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n_stop; i++) {
+		const word *w = &s->stop[i];
+		uint64_t key = text_key(w->text, w->len, &work);
+		size_t k = (size_t)mix64(key) & stop.mask;
+		while (stop.key[k]) {
+			work++;
+			k = (k + 1) & stop.mask;
+		}
+		stop.key[k] = key;
+		stop.val[k] = (uint32_t)(i + 1);
+	}
+
+	/* The same text once, as the first added: another with it can never win (the first
+	 * added wins among the longest).  The same text for the same person is reported as its
+	 * most telling kind (name, alias, surname, ...: a one-word alias that is also the
+	 * surname is the surname's). */
+	size_t bytes = 1; /* the trie's nodes, at most */
 	for (size_t i = 0; i < s->n_pats; i++) {
 		pattern *p = &s->pats[i];
 		p->dead = 0;
+		p->ekind = p->kind;
+		p->eaux = p->aux;
+		p->next_alike = 0;
 		if (p->part) {
 			size_t letters = 0;
 			for (size_t k = 0; k < p->len; k++)
 				letters +=
 				    wordb(p->text[k]) && !(p->text[k] >= '0' && p->text[k] <= '9');
-			if (letters < 3 || is_stopword(s, p))
+			work += p->len;
+			if (letters < 3 || is_stopword(s, &stop, p->text, p->len, &work)) {
 				p->dead = 1;
-		}
-		size_t f = 0;
-		while (f < p->len && f < FIRST_MAX && wordb(p->text[f]))
-			f++;
-		p->first = f;
-		p->hash = hash_bytes(p->text, f);
-	}
-	/* The same text for the same person once, as its most telling kind (a one-word alias
-	 * that is also the surname is the surname's kind order: name, alias, surname, ...). */
-	for (size_t i = 0; i < s->n_pats; i++) {
-		pattern *p = &s->pats[i];
-		for (size_t j = i + 1; j < s->n_pats && !p->dead; j++) {
-			pattern *q = &s->pats[j];
-			if (q->dead || q->who != p->who || q->len != p->len ||
-			    memcmp(q->text, p->text, p->len) != 0)
 				continue;
-			if (q->kind < p->kind) {
-				p->kind = q->kind;
-				p->aux = q->aux;
 			}
-			q->dead = 1;
 		}
+		uint64_t key = text_key(p->text, p->len, &work);
+		size_t k = (size_t)mix64(key) & seen.mask;
+		for (; seen.key[k]; k = (k + 1) & seen.mask) {
+			work++;
+			pattern *r = &s->pats[seen.val[k] - 1];
+			if (seen.key[k] != key || r->len != p->len ||
+			    memcmp(r->text, p->text, p->len) != 0)
+				continue;
+			work += p->len;
+			if (r->who == p->who && p->kind < r->ekind) {
+				r->ekind = p->kind;
+				r->eaux = p->aux;
+			}
+			p->dead = 1;
+			break;
+		}
+		if (p->dead)
+			continue;
+		seen.key[k] = key;
+		seen.val[k] = (uint32_t)(i + 1);
+		bytes += p->len;
 	}
+	if (bytes >= NODE_MAX)
+		return -1;
+	size_t cap = 16;
+	while (cap / 2 < bytes)
+		cap *= 2;
+	s->kids.slot = cf_arena_alloc(s->arena, cap * sizeof(uint64_t));
+	s->kids.mask = cap - 1;
+	s->head = cf_arena_alloc(s->arena, bytes * sizeof(uint32_t));
+	if (!s->kids.slot || !s->head)
+		return -1;
+	size_t nbits = 1024;
+	while (nbits / 16 < s->n_pats && nbits < SIZE_MAX / 32)
+		nbits *= 2;
+	s->firsts = cf_arena_alloc(s->arena, nbits / 8);
+	if (!s->firsts)
+		return -1;
+	s->firsts_mask = nbits - 1;
+	uint32_t n_nodes = 1;
+	/* in reverse, each put first at its node: the nodes list them in the order added */
+	for (size_t i = s->n_pats; i-- > 0;) {
+		pattern *p = &s->pats[i];
+		if (p->dead)
+			continue;
+		uint32_t node = 0;
+		size_t first = 1; /* the bytes of its first word */
+		while (first < p->len && wordb(p->text[first]))
+			first++;
+		work += first;
+		uint32_t h = word_hash(p->text, first < FIRST_MAX ? first : FIRST_MAX);
+		s->firsts[(h & s->firsts_mask) / 64] |= 1ull << (h & 63);
+		size_t slot = 0;
+		for (size_t k = 0; k < p->len; k++) {
+			unsigned char c = canon(p->text[k]);
+			slot = edge_slot(&s->kids, node, c, &work);
+			if (!s->kids.slot[slot])
+				s->kids.slot[slot] = kid_key(node, c) << E_SHIFT | n_nodes++;
+			if (k + 1 == first)
+				s->kids.slot[slot] |= E_FIRST;
+			node = E_NODE(s->kids.slot[slot]);
+		}
+		s->kids.slot[slot] |= E_END;
+		p->next_alike = s->head[node];
+		s->head[node] = (uint32_t)(i + 1);
+	}
+	for (unsigned c = 0; c < 256; c++)
+		s->root[c] = edge_get(&s->kids, 0, (unsigned char)c, &work);
+
+	if (htab_init(s->arena, &s->dates_ymd, s->n_dates) < 0 ||
+	    htab_init(s->arena, &s->dates_yy, s->n_dates) < 0 ||
+	    htab_init(s->arena, &s->years, s->n_dates) < 0)
+		return -1;
 	s->day_mask = s->month_mask = 0;
 	for (size_t i = 0; i < s->n_dates; i++) {
-		if (s->dates[i].d >= 1 && s->dates[i].d <= 31)
-			s->day_mask |= 1u << s->dates[i].d;
-		if (s->dates[i].m >= 1 && s->dates[i].m <= 12)
-			s->month_mask |= 1u << s->dates[i].m;
+		const date_id *d = &s->dates[i];
+		htab_add(&s->years, year_key(d->y), 1, &work);
+		if (d->m < 1 || d->m > 12 || d->d < 1 || d->d > 31)
+			continue; /* no date in a text is that one */
+		s->day_mask |= 1u << d->d;
+		s->month_mask |= 1u << d->m;
+		htab_add(&s->dates_ymd, date_key(d->y, d->m, d->d), (uint32_t)(i + 1), &work);
+		htab_add(&s->dates_yy, date_key(d->y % 100, d->m, d->d), (uint32_t)(i + 1), &work);
 	}
-	size_t nb = 16;
-	while (nb < 2 * s->n_pats)
-		nb *= 2;
-	s->bucket_start = cf_arena_alloc(s->arena, (nb + 1) * sizeof(uint32_t));
-	s->order = cf_arena_alloc(s->arena, (s->n_pats + 1) * sizeof(uint32_t));
-	if (!s->bucket_start || !s->order)
-		return -1;
-	s->n_buckets = nb;
-	for (size_t i = 0; i < s->n_pats; i++)
-		if (!s->pats[i].dead)
-			s->bucket_start[(s->pats[i].hash & (nb - 1)) + 1]++;
-	for (size_t b = 0; b < nb; b++)
-		s->bucket_start[b + 1] += s->bucket_start[b];
-	uint32_t *fill = cf_arena_alloc(s->arena, nb * sizeof(uint32_t));
-	if (!fill)
-		return -1;
-	memcpy(fill, s->bucket_start, nb * sizeof(uint32_t));
-	for (size_t i = 0; i < s->n_pats; i++) /* in the order added: the first added wins ties */
-		if (!s->pats[i].dead)
-			s->order[fill[s->pats[i].hash & (nb - 1)]++] = (uint32_t)i;
+	s->work += work;
 	s->compiled = 1;
 	return 0;
 }
@@ -762,14 +1012,37 @@ static int parse_date(found_date *out, const unsigned char *w, size_t n)
 
 /* ---- scanning ------------------------------------------------------------------------------ */
 
-/* Folds text from pos into w (at most need bytes), white space runs as one space or, when they
- * hold a blank line, as '\n' (a paragraph break, which no identifier spans).  wend[k] is the
- * byte of the text after the character that folded byte k came from. */
-static size_t fold_window(const unsigned char *t, size_t len, size_t pos, size_t need,
-			  unsigned char *w, size_t *wend)
+typedef struct scan {
+	const cf_idscan *s;
+	const unsigned char *t;
+	size_t len;
+	cf_idhits *out;
+	size_t skip; /* no match starts before this byte: it is inside the last hit */
+	size_t work;
+} scan;
+
+/* The text from one place, folded as far as it is needed: white space runs as one space or,
+ * when they hold a blank line, as '\n' (a paragraph break, which no identifier spans).
+ * wend[k] is the byte of the text after the character that folded byte k came from. */
+typedef struct window {
+	unsigned char w[WIN];
+	size_t wend[WIN];
+	size_t n; /* bytes folded */
+	size_t p; /* the text's next byte */
+} window;
+
+/* Folds on until the window holds need bytes (a character's last ones may go past it) or the
+ * text ends. */
+static void fold_more(scan *S, window *W, size_t need)
 {
-	size_t n = 0, p = pos;
+	const unsigned char *t = S->t;
+	size_t len = S->len, n = W->n, p = W->p;
+	unsigned char *w = W->w;
+	size_t *wend = W->wend;
+	if (need > WIN - 4)
+		need = WIN - 4;
 	while (p < len && n < need) {
+		S->work++;
 		unsigned char c = t[p];
 		if (c > ' ' && c < 0x7F) { /* printable ASCII folds to itself, in lower case */
 			w[n] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -789,6 +1062,7 @@ static size_t fold_window(const unsigned char *t, size_t len, size_t pos, size_t
 				else if (g.kind != K_SPACE)
 					break;
 				q += a;
+				S->work++;
 			}
 			p = q;
 			if (nl == 1 && n > 0 && w[n - 1] == '-')
@@ -803,31 +1077,20 @@ static size_t fold_window(const unsigned char *t, size_t len, size_t pos, size_t
 				wend[n - 1] = p; /* a mark belongs to the letter before it */
 			continue;
 		}
-		for (size_t k = 0; k < f.n && n < need; k++) {
+		for (size_t k = 0; k < f.n; k++) { /* f.n <= 4: room is left for them */
 			w[n] = f.s[k];
 			wend[n++] = p;
 		}
 	}
-	return n;
-}
-
-/* A pattern at the start of w: its '-' also matches a space ("Marsh Tilling"). */
-static int pattern_at(const pattern *pt, const unsigned char *w, size_t wn)
-{
-	if (pt->len > wn)
-		return 0;
-	for (size_t i = 0; i < pt->len; i++) {
-		unsigned char a = pt->text[i], b = w[i];
-		if (a != b && !(a == '-' && b == ' '))
-			return 0;
-	}
-	return pt->len == wn || !wordb(w[pt->len]);
+	W->n = n;
+	W->p = p;
 }
 
 /* Could a date that starts with this word be one of the dates?  A cheap look at the first
  * word (the day, the year or the month) before the whole date is read. */
-static int date_may_start(const cf_idscan *s, const unsigned char *fw, size_t n)
+static int date_may_start(scan *S, const unsigned char *fw, size_t n)
 {
+	const cf_idscan *s = S->s;
 	if (!is_digit(fw[0])) {
 		int m;
 		return n >= 3 && n <= 9 && month_at(fw, n, 0, &m) == n && (s->month_mask >> m & 1);
@@ -836,12 +1099,8 @@ static int date_may_start(const cf_idscan *s, const unsigned char *fw, size_t n)
 	int v = 0;
 	while (k < n && k < 5 && is_digit(fw[k]))
 		v = v * 10 + (fw[k++] - '0');
-	if (k == 4 && k == n) {
-		for (size_t i = 0; i < s->n_dates; i++)
-			if (s->dates[i].y == v)
-				return 1;
-		return 0;
-	}
+	if (k == 4 && k == n)
+		return htab_get(&s->years, year_key(v), &S->work) != 0;
 	if (k > 2 || (k < n && !(n - k == 2 && ordinal_at(fw, n, k))))
 		return 0;
 	return v <= 31 && (s->day_mask >> v & 1);
@@ -851,6 +1110,8 @@ static int push_hit(cf_idhits *out, const cf_idhit *h)
 {
 	if (out->n == out->cap) {
 		size_t ncap = out->cap ? out->cap * 2 : 16;
+		if (ncap > SIZE_MAX / sizeof(cf_idhit))
+			return -1;
 		cf_idhit *p = realloc(out->items, ncap * sizeof(*p));
 		if (!p)
 			return -1;
@@ -861,56 +1122,86 @@ static int push_hit(cf_idhits *out, const cf_idhit *h)
 	return 0;
 }
 
-typedef struct scan {
-	const cf_idscan *s;
-	const unsigned char *t;
-	size_t len;
-	cf_idhits *out;
-	size_t skip; /* no match starts before this byte: it is inside the last hit */
-} scan;
+/* Does pattern pt, whose words (a hyphen as a space) are the text's at this place, match it
+ * there: has it a hyphen wherever the text has one (hy, the hyphens of the window, ascending)
+ * before len?  A hyphen in pt also matches a space, not the other way round. */
+static int alike_fits(const pattern *pt, const uint16_t *hy, size_t nhy, size_t len, size_t *budget)
+{
+	for (size_t k = 0; k < nhy && hy[k] < len; k++) {
+		if (*budget == 0)
+			return 1; /* taken as found (LOOKALIKE_BUDGET) */
+		--*budget;
+		if (pt->text[hy[k]] != '-')
+			return 0;
+	}
+	return 1;
+}
 
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME 16777619u
-
-/* The longest identifier at pos, whose first word folds to fw (hash h), when the cheap tests
- * found candidates: the text there is folded into a window and compared.  Kept apart from
- * word_at so that the window's stack frame is only paid for at candidates. */
+/* The longest identifier at pos, whose first word (nfw folded bytes) led along trie edge e
+ * (0: none did), and the date there when date: the text is folded into a window as far as
+ * the trie goes along it.  Kept apart from word_at so that the window's stack frame is only
+ * paid for at candidates. */
 static __attribute__((noinline)) int match_at(scan *S, size_t pos, unsigned line, unsigned col,
-					      size_t b, uint32_t h, size_t nfw, size_t need,
-					      int date)
+					      uint64_t e, size_t nfw, int date)
 {
 	const cf_idscan *s = S->s;
-	unsigned char w[WIN];
-	size_t wend[WIN];
-	size_t wn = fold_window(S->t, S->len, pos, need + 1, w, wend);
+	window W;
+	W.n = 0;
+	W.p = pos;
+	/* the nodes on the way where a pattern ends at a word's end, and the text's hyphens */
+	uint32_t term[MAX_PAT / 2 + 2];
+	uint16_t term_len[MAX_PAT / 2 + 2];
+	uint16_t hy[MAX_PAT + 1];
+	size_t n_term = 0, n_hy = 0;
+	for (size_t d = nfw; e;) {
+		if (d >= W.n)
+			fold_more(S, &W, d + 32); /* a few at a time */
+		int end = d >= W.n;
+		if ((e & E_END) && (end || !wordb(W.w[d])) && n_term < MAX_PAT / 2 + 2) {
+			term[n_term] = E_NODE(e);
+			term_len[n_term++] = (uint16_t)d;
+		}
+		if (end || d >= MAX_PAT)
+			break;
+		unsigned char c = W.w[d];
+		if (c == '-')
+			hy[n_hy++] = (uint16_t)d;
+		e = edge_get(&s->kids, E_NODE(e), canon(c), &S->work);
+		d++;
+	}
 	cf_idhit best = {line, col, pos, 0, 0, 0, CF_ID_NAME};
-	for (uint32_t i = s->bucket_start[b]; i < s->bucket_start[b + 1]; i++) {
-		const pattern *pt = &s->pats[s->order[i]];
-		if (pt->hash != h || pt->first != nfw || !pattern_at(pt, w, wn))
-			continue;
-		size_t end = wend[pt->len - 1];
-		if (end - pos > best.len) {
-			best.len = end - pos;
+	/* the longest first; at one node, the first added that fits */
+	size_t budget = LOOKALIKE_BUDGET;
+	for (size_t t = n_term; t-- > 0 && !best.len;) {
+		for (uint32_t i = s->head[term[t]]; i; i = s->pats[i - 1].next_alike) {
+			const pattern *pt = &s->pats[i - 1];
+			S->work++;
+			if (budget)
+				budget--;
+			if (!alike_fits(pt, hy, n_hy, term_len[t], &budget))
+				continue;
+			best.len = W.wend[term_len[t] - 1] - pos;
 			best.who = pt->who;
-			best.aux = pt->aux;
-			best.kind = pt->kind;
+			best.aux = pt->eaux;
+			best.kind = pt->ekind;
+			break;
 		}
 	}
 	found_date fd;
-	if (date && parse_date(&fd, w, wn)) {
-		for (size_t i = 0; i < s->n_dates; i++) {
-			const date_id *d = &s->dates[i];
-			int year = fd.two_digit_year ? d->y % 100 : d->y;
-			if (d->m != fd.m || d->d != fd.d || year != fd.y)
-				continue;
-			size_t end = wend[fd.len - 1];
-			if (end - pos > best.len) {
-				best.len = end - pos;
-				best.who = d->who;
-				best.aux = d->aux;
-				best.kind = d->kind;
-			}
-			break;
+	if (date) {
+		fold_more(S, &W, DATE_WIN + 1);
+		S->work += DATE_WIN;
+	}
+	if (date && parse_date(&fd, W.w, W.n)) {
+		const htab *tab = fd.two_digit_year ? &s->dates_yy : &s->dates_ymd;
+		uint32_t i = htab_get(tab, date_key(fd.y, fd.m, fd.d), &S->work);
+		size_t end = W.wend[fd.len - 1];
+		if (i && end - pos > best.len) {
+			const date_id *d = &s->dates[i - 1];
+			best.len = end - pos;
+			best.who = d->who;
+			best.aux = d->aux;
+			best.kind = d->kind;
 		}
 	}
 	if (!best.len)
@@ -919,25 +1210,31 @@ static __attribute__((noinline)) int match_at(scan *S, size_t pos, unsigned line
 	return push_hit(S->out, &best);
 }
 
-/* A word started at pos and folds to fw (its first FIRST_MAX bytes, hash h): is any identifier
- * likely to start there? */
+/* A word started at pos and folds to fw (its first FIRST_MAX bytes): could any identifier
+ * start there?  The trie is walked along the word: most words leave it at once. */
 static int word_at(scan *S, size_t pos, unsigned line, unsigned col, const unsigned char *fw,
 		   size_t nfw, uint32_t h)
 {
 	const cf_idscan *s = S->s;
-	size_t b = h & (s->n_buckets - 1);
-	size_t need = 0;
-	for (uint32_t i = s->bucket_start[b]; i < s->bucket_start[b + 1]; i++) {
-		const pattern *pt = &s->pats[s->order[i]];
-		if (pt->hash == h && pt->first == nfw && pt->len > need)
-			need = pt->len;
-	}
-	int date = s->n_dates && date_may_start(s, fw, nfw);
-	if (!need && !date)
+	uint64_t e = 0;
+	if (s->firsts[(h & s->firsts_mask) / 64] >> (h & 63) & 1)
+		e = s->root[fw[0]];
+	S->work++;
+	for (size_t i = 1; i < nfw && e; i++)
+		e = edge_get(&s->kids, E_NODE(e), fw[i], &S->work);
+	if (nfw < FIRST_MAX && !(e & E_FIRST))
+		e = 0; /* the word only begins an identifier's first word */
+	int date = s->n_dates && date_may_start(S, fw, nfw);
+	if (!e && !date)
 		return 0;
-	if (date && need < DATE_WIN)
-		need = DATE_WIN;
-	return match_at(S, pos, line, col, b, h, nfw, need, date);
+	return match_at(S, pos, line, col, e, nfw, date);
+}
+
+/* Memory ran out for the hits. */
+static int run_failed(cf_idscan *s, const scan *S)
+{
+	s->work += S->work;
+	return -1;
 }
 
 int cf_idscan_run(cf_idhits *out, cf_idscan *s, const char *text, size_t len, unsigned first_line)
@@ -952,10 +1249,10 @@ int cf_idscan_run_at(cf_idhits *out, cf_idscan *s, const char *text, size_t len,
 		return -1;
 	if (!text || (s->n_pats == 0 && s->n_dates == 0))
 		return 0;
-	scan S = {s, (const unsigned char *)text, len, out, 0};
+	scan S = {s, (const unsigned char *)text, len, out, 0, len};
 	const unsigned char *t = S.t;
-	unsigned line = first_line, col = first_col;
-	/* the word being read: where it started, and its first bytes folded and hashed */
+	unsigned line = first_line, col = first_col; /* the word being read: where it started, and
+							its first bytes folded and hashed */
 	int in_word = 0;
 	size_t wpos = 0, nfw = 0;
 	unsigned wline = 0, wcol = 0;
@@ -985,7 +1282,7 @@ int cf_idscan_run_at(cf_idhits *out, cf_idscan *s, const char *text, size_t len,
 					in_word = 0;
 					if (wpos >= S.skip &&
 					    word_at(&S, wpos, wline, wcol, fw, nfw, h) < 0)
-						return -1;
+						return run_failed(s, &S);
 				}
 				if (c == '\n') {
 					line++;
@@ -1015,13 +1312,14 @@ int cf_idscan_run_at(cf_idhits *out, cf_idscan *s, const char *text, size_t len,
 		} else if (f.kind != K_IGNORE && in_word) {
 			in_word = 0;
 			if (wpos >= S.skip && word_at(&S, wpos, wline, wcol, fw, nfw, h) < 0)
-				return -1;
+				return run_failed(s, &S);
 		}
 		col++;
 		pos += adv;
 	}
 	if (in_word && wpos >= S.skip && word_at(&S, wpos, wline, wcol, fw, nfw, h) < 0)
-		return -1;
+		return run_failed(s, &S);
+	s->work += S.work;
 	return 0;
 }
 
