@@ -8,6 +8,11 @@
 # FUZZ_FLAGS go to every run: -jobs=N, -fork=N -ignore_crashes=1 to go on past a crash, ...
 # FUZZ_TIMEOUT (default 10) is the seconds one input may take.
 set -u
+# The harnesses write their inputs to files: on tmpfs when there is one.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+	export TMPDIR
+fi
 secs=$1
 shift
 src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -88,6 +88,7 @@ fixture=$src/tests/data/repo/cases/2026-001
 archive "$fixture" >"$tmp/case-fixture"
 add case "$tmp/case-fixture"
 sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$bad/MANIFEST" | while read -r name target _; do
+	target=${target#../../} # the repository's own files, from the case directory
 	[ "$target" = generated ] && continue
 	archive "$fixture" "$target=$bad/$name" >"$tmp/case-bad-$name"
 	add case "$tmp/case-bad-$name"
