@@ -536,6 +536,19 @@ static void index_refused(cf_diags *diags, const char *shown, const char *hint, 
  * and what is wrong -- cut short, a wrong checksum, a count of entries larger than the file
  * holds, entries out of order; a split or sparse index, which this reader does not read
  * either -- or -1 alone when memory ran out. */
+/* git's own limit of tree depth (core.maxTreeDepth, by default): an index holding a deeper
+ * path is not one git makes, and libgit2 (which the hooks give the index to) recurses once
+ * per directory to write its tree. */
+#define INDEX_MAX_DEPTH 4096
+
+static size_t path_depth(const char *p, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += p[i] == '/';
+	return n;
+}
+
 static int read_index_file(cf_source *s, const char *path, cf_diags *diags)
 {
 	const char *shown = index_shown(s, path);
@@ -664,6 +677,12 @@ static int read_index_file(cf_source *s, const char *path, cf_diags *diags)
 			sparse = 1;
 		if (cur.len == 0 && !problem.len)
 			cf_buf_printf(&problem, "entry %lu has no path", nth);
+		if (!problem.len && path_depth(cur.ptr, cur.len) > INDEX_MAX_DEPTH)
+			cf_buf_printf(
+			    &problem,
+			    "entry %lu's path is more than %d directories deep (git's "
+			    "core.maxTreeDepth; libgit2 would write its tree by recursion)",
+			    nth, INDEX_MAX_DEPTH);
 		if (i > 0 && cur.len && prev.len && !problem.len) {
 			int cmp = strcmp(cf_buf_cstr(&prev), cf_buf_cstr(&cur));
 			if (cmp > 0 || (cmp == 0 && prev_stage > stage))

@@ -110,6 +110,14 @@ static int index_policy(const char *what)
 	int rc = -1;
 	if (cli_find_root(&root) != 0)
 		return 1;
+	/* casefile's own reader judges the index first: libgit2 is given no index that is
+	 * damaged or crafted (it allocates from its counts, and writes trees by recursion) */
+	cf_source *index = NULL;
+	if (cf_source_open_index(&index, root, &diags) < 0) {
+		print_refusal(what, &diags, NULL);
+		goto out;
+	}
+	cf_source_free(index);
 	git_dir = cf_source_git_dir(root);
 	if (git_libgit2_init() < 0)
 		goto out;

@@ -12,7 +12,7 @@
 need init hook
 need_tool python3
 
-echo "1..24"
+echo "1..25"
 
 sandbox
 
@@ -84,9 +84,9 @@ check $? "check --staged: source/conflict, exit 1"
 # after its header; a checksum changed; an entry count of 4294967295 under a checksum that
 # matches it (what libgit2 1.5 would size its tables by).  Each is the same diagnostic from
 # check --staged (exit 2) and from the pre-commit hook (the commit refused, exit 1).
-# check --staged hands none of them to libgit2, so nothing leaks; the hook's member-log and
-# policy checks (lib/trust.c, lib/policy.c) still open the index with libgit2 first, which
-# leaks on a damaged version 4 index: that test is a TODO until they ask lib/source first.
+# Neither hands any of them to libgit2 (which leaks on a damaged version 4 index, and sizes
+# its tables by the count): the hook asks lib/source's reader before its member-log and
+# policy checks open the index with libgit2.
 git -C "$r" merge --abort 2>/dev/null
 cp "$r/.git/index" "$tmp/index.good"
 damage() {
@@ -133,8 +133,7 @@ for kind in cut garbage checksum count; do
 		grep -A4 "^Direct leak" "$tmp/h.out" | sed 's/^/# /'
 	fi
 done
-todo="TODO lib/trust.c and lib/policy.c open the index with libgit2 1.5 before lib/source reads it"
-check $leaks "the pre-commit hook leaks nothing on any of them (ASan) # $todo"
+check $leaks "the pre-commit hook leaks nothing on any of them (ASan)"
 
 # git does not verify the checksum when it reads an index (only `git fsck` does): a commit
 # goes as far as the hook, which refuses it.
@@ -167,12 +166,13 @@ rc=$?
 check $? "an empty index: no crash, the configuration is not staged, exit 2" || show "$tmp/e.out"
 cp "$tmp/index.good" "$r/.git/index"
 
-# A path 100,000 directories deep, which git takes into its index: hashing its case (what
-# changed since HEAD) does not run out of stack, and it is no case file.  (Not the hook:
-# lib/policy.c has libgit2 1.5 write the index's tree first, which recurses once a
-# directory.)
+# A path 4,000 directories deep, which git takes into its index: hashing its case (what
+# changed since HEAD) does not run out of stack, and it is no case file.  One 100,000 deep
+# is past git's core.maxTreeDepth (4096): the index is refused whole, by check --staged and
+# by the hook, which would otherwise have libgit2 write its tree (once a directory, by
+# recursion).
 blob=$(echo "plain text" | git -C "$r" hash-object -w --stdin)
-deep=$(python3 -c 'print("cases/2026-004/" + "a/" * 100000 + "f.md")')
+deep=$(python3 -c 'print("cases/2026-004/" + "a/" * 4000 + "f.md")')
 dir=$(python3 -c 'print("cases/2026-004/" + "a/" * 16 + "a")')
 printf '100644 %s\t%s\n' "$blob" "$deep" | git -C "$r" update-index --add --index-info
 "$CASEFILE" -C "$r" check --staged >"$tmp/deep.out" 2>&1
@@ -180,8 +180,20 @@ rc=$?
 [ $rc -eq 2 ] &&
 	grep -q "^$dir: error\[source/read\]: directories nested too deeply (not read)$" "$tmp/deep.out" &&
 	! grep -q "Sanitizer\|runtime error" "$tmp/deep.out"
-check $? "a path 100,000 directories deep: its directory 17 deep reported, exit 2" ||
+check $? "a path 4,000 directories deep: its directory 17 deep reported, exit 2" ||
 	{ echo "# status $rc"; cut -c1-200 "$tmp/deep.out" | sed 's/^/# /'; }
+cp "$tmp/index.good" "$r/.git/index"
+deep=$(python3 -c 'print("cases/2026-004/" + "a/" * 100000 + "f.md")')
+printf '100644 %s\t%s\n' "$blob" "$deep" | git -C "$r" update-index --add --index-info
+"$CASEFILE" -C "$r" check --staged >"$tmp/deep.out" 2>&1
+rc=$?
+(cd "$r" && "$CASEFILE" hook pre-commit) >"$tmp/deeph.out" 2>&1
+hrc=$?
+want="^.git/index: error\[source/read\]: the git index is damaged: entry [0-9]*'s path is more than 4096 directories deep"
+[ $rc -eq 2 ] && grep -q "$want" "$tmp/deep.out" && [ $hrc -eq 1 ] && grep -q "$want" "$tmp/deeph.out" &&
+	grep -q "commit refused" "$tmp/deeph.out" && ! grep -q "Sanitizer\|runtime error" "$tmp/deep.out" "$tmp/deeph.out"
+check $? "a path 100,000 directories deep: the index refused by check --staged (exit 2) and the hook (exit 1), no crash" ||
+	{ echo "# status $rc $hrc"; cut -c1-200 "$tmp/deep.out" "$tmp/deeph.out" | sed 's/^/# /'; }
 cp "$tmp/index.good" "$r/.git/index"
 
 # A staged file whose name holds terminal control characters (a staged path can be any
