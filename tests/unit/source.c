@@ -849,7 +849,8 @@ static void test_damaged(git_repository *r, git_index *idx)
 	cf_diags_free(&d);
 }
 
-/* F6: an entry 100,000 directories deep, which git takes into an index (update-index). */
+/* F6: an entry 4,000 directories deep, which git takes into an index (update-index); one
+ * 100,000 deep is past git's core.maxTreeDepth, and the index is refused. */
 static void test_deep(git_repository *r)
 {
 	git_oid o1, o2, config;
@@ -857,7 +858,7 @@ static void test_deep(git_repository *r)
 	cf_diags d = CF_DIAGS_INIT;
 	cf_strlist l = CF_STRLIST_INIT, cases = CF_STRLIST_INIT, files = CF_STRLIST_INIT;
 	int all = -1;
-	char *deep = nested("a", 100000, 0), *shown = deep ? dir_at(deep, 16) : NULL;
+	char *deep = nested("a", 4000, 0), *shown = deep ? dir_at(deep, 16) : NULL;
 	blob(&o1, r, "one\n", 4);
 	blob(&o2, r, "two\n", 4);
 	/* The rules as HEAD has them, so that the cases are compared one by one. */
@@ -873,7 +874,7 @@ static void test_deep(git_repository *r)
 	}
 	raw_index(&b, 2, e, 3, 0, NULL, 0);
 	cf_source *s = open_with(&b, &d);
-	ok(s && d.len == 0, "an entry 100,000 directories deep: the index is read");
+	ok(s && d.len == 0, "an entry 4,000 directories deep: the index is read");
 	ok(s && cf_source_staged_changes(s, &cases, &files, &all, &d) == 0 &&
 	       list_is(&cases, (const char *[]){"2026-001", NULL}) && files.n == 0,
 	   "... staged_changes hashes its case without running out of stack: changed");
@@ -885,6 +886,22 @@ static void test_deep(git_repository *r)
 	ok(s && cf_source_exists(s, deep) && cf_source_list_dirs(s, "cases", &l, &d) == 0,
 	   "... it exists, as git holds it");
 	cf_source_free(s);
+	free(deep);
+	deep = nested("a", 100000, 0);
+	if (!deep) {
+		ok(0, "deep: the path made");
+	} else {
+		e[1].path = deep;
+		cf_buf_clear(&b);
+		cf_diags_clear(&d);
+		raw_index(&b, 2, e, 3, 0, NULL, 0);
+		s = open_with(&b, &d);
+		ok(!s && d.len == 1 && strcmp(d.items[0].rule, "source/read") == 0 &&
+		       strstr(d.items[0].message, "more than 4096 directories deep"),
+		   "an entry 100,000 directories deep: the index is refused, past git's "
+		   "core.maxTreeDepth");
+		cf_source_free(s);
+	}
 	cf_strlist_free(&l);
 	cf_strlist_free(&cases);
 	cf_strlist_free(&files);
