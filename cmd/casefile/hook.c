@@ -1,4 +1,4 @@
-/* casefile hook pre-commit|pre-merge-commit|pre-push|pre-receive: what runs inside the git
+/* casefile hook pre-commit|commit-msg|pre-merge-commit|pre-push|pre-receive: what runs in the git
  * hooks that `casefile hooks install` writes (DESIGN.md §6-7, issue 5).
  *
  *   pre-commit   `check --staged`: the cases the commit touches, and every file it adds under
@@ -6,11 +6,13 @@
  *                are shown and never block.
  *   commit-msg   the message names no person of a case the commit changes (privacy/
  *                commit-message): messages are plaintext in git, and pushed with it.
- *   pre-merge-commit  the same as pre-commit, for the commit a conflict-free `git merge` makes (git
- * runs no pre-commit hook for it; git 2.24 and newer run this one). pre-push     every blob under
- * cases/ in the commits being pushed is ciphertext (lib/guard, with this clone's keys: a blob it
- * holds the key of must verify), and `check
- *                --rev` of each pushed tip has no errors.  `git commit --no-verify` skips
+ *   pre-merge-commit  the same as pre-commit, for the commit a conflict-free `git merge`
+ *                makes (git runs no pre-commit hook for it; git 2.24 and newer run this one).
+ *   pre-push     every blob under cases/ in the commits being pushed is ciphertext (lib/guard,
+ *                with this clone's keys: a blob it holds the key of must verify), and the
+ *                cases those commits change (every case when they change .casefile/ or a
+ *                .gitattributes, or when the remote knows none of their history) have no
+ *                errors as committed at each pushed tip.  `git commit --no-verify` skips
  *                pre-commit; it does not get plaintext past this.
  *   pre-receive  on a shared bare repository, which holds no key: every blob under cases/ in
  *                the pushed commits is well-formed ciphertext, or the push is refused.
@@ -27,6 +29,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crypt.h"
 #include "fs.h"
 #include "guard.h"
 #include "policy.h"
@@ -411,6 +414,100 @@ out:
 	return rc == 0 ? 0 : 1;
 }
 
+/* The case of a repository path under cases/ ("cases/ID/..."), into out once; *rules set for
+ * a path that changes how every case is checked (.casefile/, a .gitattributes). */
+static int note_path(cf_strlist *out, int *rules, const char *path)
+{
+	if (!path)
+		return 0;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strncmp(path, ".casefile/", 10) == 0 || strcmp(base, ".gitattributes") == 0) {
+		*rules = 1;
+		return 0;
+	}
+	size_t n;
+	const char *id = cf_crypt_case_of_path(path, &n);
+	if (!id)
+		return 0;
+	char *copy = strndup(id, n);
+	int rc =
+	    copy && (cf_strlist_contains(out, copy) || cf_strlist_add(out, copy) == 0) ? 0 : -1;
+	free(copy);
+	return rc;
+}
+
+/* The cases the commits of range (one tip) change against their parents, those still at the
+ * tip, into out; *all set when they change the rules, or when a commit of the range has no
+ * parent (the remote knows none of its history).  0, or -1 when the commits cannot be read. */
+static int pushed_cases(cf_strlist *out, int *all, git_repository *repo,
+			const cf_guard_range *range)
+{
+	cf_diags diags = CF_DIAGS_INIT;
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int rc = cf_guard_revwalk(&walk, repo, range, &diags) < 0 ? -1 : 0;
+	cf_diags_free(&diags);
+	*all = 0;
+	while (rc == 0 && !*all && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		git_tree *tree = NULL;
+		if (git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&tree, c) < 0) {
+			rc = -1;
+		} else if (git_commit_parentcount(c) == 0) {
+			*all = 1;
+		}
+		for (unsigned k = 0; rc == 0 && !*all && k < git_commit_parentcount(c); k++) {
+			git_commit *parent = NULL;
+			git_tree *was = NULL;
+			git_diff *diff = NULL;
+			if (git_commit_parent(&parent, c, k) < 0 ||
+			    git_commit_tree(&was, parent) < 0 ||
+			    git_diff_tree_to_tree(&diff, repo, was, tree, NULL) < 0)
+				rc = -1;
+			for (size_t j = 0; rc == 0 && diff && j < git_diff_num_deltas(diff); j++) {
+				const git_diff_delta *dd = git_diff_get_delta(diff, j);
+				if (note_path(out, all, dd->old_file.path) < 0 ||
+				    note_path(out, all, dd->new_file.path) < 0)
+					rc = -1;
+			}
+			git_diff_free(diff);
+			git_tree_free(was);
+			git_commit_free(parent);
+		}
+		git_tree_free(tree);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	if (rc == 0 && !*all && out->n) {
+		/* a case the push removes is not there to check */
+		git_object *tip = NULL;
+		git_tree *tree = NULL;
+		if (git_revparse_single(&tip, repo, range->tips[0]) < 0 ||
+		    git_object_peel((git_object **)&tree, tip, GIT_OBJECT_TREE) < 0)
+			rc = -1;
+		cf_strlist kept = CF_STRLIST_INIT;
+		for (size_t i = 0; rc == 0 && i < out->n; i++) {
+			git_tree_entry *e = NULL;
+			cf_buf p = CF_BUF_INIT;
+			cf_buf_printf(&p, "cases/%s", out->items[i]);
+			if (cf_buf_oom(&p))
+				rc = -1;
+			else if (git_tree_entry_bypath(&e, tree, p.ptr) == 0 &&
+				 cf_strlist_add(&kept, out->items[i]) < 0)
+				rc = -1;
+			git_tree_entry_free(e);
+			cf_buf_free(&p);
+		}
+		git_tree_free(tree);
+		git_object_free(tip);
+		cf_strlist_free(out);
+		*out = kept;
+	}
+	git_error_clear();
+	return rc;
+}
+
 static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 {
 	const char *remote = argc > 1 ? argv[1] : "";
@@ -454,14 +551,35 @@ static int hook_pre_push(int argc, char **argv, const cf_cli *cli)
 	if (push_policy(repo, root, &range) != 0)
 		goto out;
 
-	/* Each tip pushed: its cases checked as committed. */
+	/* Each tip pushed: the cases its new commits change checked as committed (every case
+	 * when the rules change, or when the remote knows none of its history). */
 	int errors = 0;
 	for (size_t i = 0; i < tips.n; i++) {
-		cf_strlist none = CF_STRLIST_INIT;
-		cli_check_opts o = {CLI_FROM_REV, tips.items[i], 0, NULL, &none, NULL};
+		cf_strlist changed = CF_STRLIST_INIT;
+		int all = 0;
+		cf_guard_range one = range;
+		one.tips = (const char *const *)&tips.items[i];
+		one.n_tips = 1;
+		if (pushed_cases(&changed, &all, repo, &one) < 0) {
+			cf_strlist_free(&changed);
+			fprintf(stderr,
+				"casefile: push refused: cannot tell which cases commit %.12s "
+				"changes\n",
+				tips.items[i]);
+			errors = 1;
+			continue;
+		}
+		if (!all && changed.n == 0) {
+			cf_strlist_free(&changed);
+			continue; /* no case changed, nor the rules */
+		}
+		if (all)
+			cf_strlist_free(&changed); /* none named: every case */
+		cli_check_opts o = {CLI_FROM_REV, tips.items[i], 0, NULL, &changed, NULL};
 		cf_diags d = CF_DIAGS_INIT;
 		size_t cases;
 		int rc = cli_check(cli, &o, &d, &cases);
+		cf_strlist_free(&changed);
 		if (rc != CF_EXIT_OK) {
 			cf_buf again = CF_BUF_INIT;
 			cf_buf_printf(&again, "casefile check --rev %.12s", tips.items[i]);

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need init hook hooks
 
-echo "1..48"
+echo "1..51"
 
 sandbox
 
@@ -206,6 +206,30 @@ check $((! $?)) "a tag of a blob: the bare remote refuses it"
 grep -q 'is not a commit' "$tmp/bt.out"
 check $? "  saying only commits may be pushed"
 git -C "$r" tag -d blobtag >/dev/null
+
+# pre-push checks the cases the pushed commits change, not every case: a case with errors
+# the remote already holds does not block a push that does not touch it; a change of the
+# rules (.casefile/) checks every case again.
+before=$(git -C "$r" rev-parse HEAD)
+cp -R "$CF_SRCDIR/example-repo/cases/2026-002" "$r/cases/" && git -C "$r" add cases/2026-002 &&
+	git -C "$r" commit -q --no-verify -m "2026-002, with its errors" &&
+	git -C "$r" push -q --no-verify origin main 2>"$tmp/pp0.err"
+check $? "a case with errors committed and pushed past the hooks"
+echo "# A visit" >"$r/cases/2026-004/notes/2026-11-20-visit.md" &&
+	git -C "$r" add cases/2026-004/notes && git -C "$r" commit -q -m "2026-004: a visit" &&
+	git -C "$r" push -q origin main >"$tmp/pp1.out" 2>&1
+rc=$?
+[ $rc = 0 ] && ! grep -q "2026-002" "$tmp/pp1.out"
+check $? "a push changing only 2026-004: pre-push checks it alone, and lets it through" ||
+	show "$tmp/pp1.out"
+echo "# the rules changed" >>"$r/.casefile/config.yaml" && git -C "$r" add .casefile/config.yaml &&
+	git -C "$r" commit -q --no-verify -m "config" &&
+	git -C "$r" push -q origin main >"$tmp/pp2.out" 2>&1
+rc=$?
+[ $rc != 0 ] && grep -q "^cases/2026-002/.*error\[" "$tmp/pp2.out"
+check $? "a push changing .casefile/: every case checked, 2026-002's errors refuse it" ||
+	show "$tmp/pp2.out"
+git -C "$r" reset -q --hard "$before"
 
 # ---- check --rev -----------------------------------------------------------------------------
 "$CASEFILE" -C "$r" check --rev HEAD >"$tmp/rev.out" 2>&1
