@@ -19,7 +19,7 @@ struct cf_protect {
 	char *root; /* NULL: no working tree */
 	char *git_dir;
 	cf_keyring *ring;
-	int git_ready;	     /* libgit2 initialised (by cf_protect_open) */
+	int git_ready;	     /* libgit2 initialised (at the first need), until cf_protect_free */
 	git_repository *git; /* opened at the first clean that needs the log or the store */
 	git_odb *odb;
 	int policy_loaded;
@@ -44,15 +44,6 @@ int cf_protect_open(cf_protect **out, const char *root, const char *git_dir, cf_
 		goto oom;
 	if (cf_arena_new(&p->plain, 1) < 0 || cf_arena_new(&p->pad, 1) < 0)
 		goto oom;
-	/* libgit2 from the start, held until cf_protect_free: a caller that started it too
-	 * then gives its own reference back without tearing it down */
-	if (git_libgit2_init() < 0) {
-		cf_diags_add(diags, CF_SEV_ERROR, git_dir, 0, 0, "crypt/key-io",
-			     "cannot initialise libgit2");
-		cf_protect_free(p);
-		return -1;
-	}
-	p->git_ready = 1;
 	if (cf_keystore_load(&p->ring, git_dir, diags) < 0) {
 		if (diags->len == 0)
 			cf_diags_add(diags, CF_SEV_ERROR, git_dir, 0, 0, "crypt/key-io",
@@ -97,9 +88,24 @@ int cf_protect_is_encrypted_path(const char *path)
 	return path && strncasecmp(path, CF_CASES_DIR, n) == 0 && path[n] == '/' && path[n + 1];
 }
 
+/* libgit2, started at the first need -- clean's policy or the object store -- and held until
+ * cf_protect_free, so a process starts it once: smudge and textconv never start it (it reads
+ * the system's certificates, some milliseconds).  0, or -1 when it cannot start. */
+static int git_ready(cf_protect *p)
+{
+	if (!p->git_ready) {
+		if (git_libgit2_init() < 0)
+			return -1;
+		p->git_ready = 1;
+	}
+	return 0;
+}
+
 /* The repository, opened once. */
 static git_repository *repo_of(cf_protect *p)
 {
+	if (!p->git && git_ready(p) < 0)
+		return NULL;
 	if (!p->git && git_repository_open_bare(&p->git, p->git_dir) < 0) {
 		git_error_clear();
 		p->git = NULL;
@@ -129,6 +135,11 @@ static int policy_ready(cf_protect *p, const char *path, int reload, cf_diags *d
 	p->wt_loaded = p->wt_is_log = 0;
 	cf_legacy_access_free(&p->legacy);
 	p->policy_loaded = 0;
+	if (git_ready(p) < 0) {
+		cf_diags_add(diags, CF_SEV_ERROR, path, 0, 0, "crypt/key-io",
+			     "cannot initialise libgit2 to read %s", CF_MLOG_PATH);
+		return -1;
+	}
 	if (cf_trust_current(&p->log, &p->pin, repo_of(p), p->root, p->git_dir, 1, diags) < 0)
 		return -1;
 	if (!p->log && cf_legacy_access_load(&p->legacy, p->root, diags) < 0)

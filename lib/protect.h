@@ -44,8 +44,9 @@ typedef struct cf_protect cf_protect;
  * working tree (NULL in a bare repository: then every clean under cases/ fails); its
  * .casefile/access.yaml is read at the first clean that needs it, so a checkout never depends
  * on it, and read again when it names no key for a path (a clone's first checkout may write
- * it after the filter started).  Needs cf_init; initialises libgit2 (git_libgit2_init),
- * which cf_protect_free gives back. */
+ * it after the filter started).  Needs cf_init.  libgit2 is initialised (git_libgit2_init)
+ * only at the first clean that needs the member log or the object store, once, and given
+ * back by cf_protect_free: smudge and textconv never start it. */
 int cf_protect_open(cf_protect **out, const char *root, const char *git_dir, cf_diags *diags);
 void cf_protect_free(cf_protect *p);
 

@@ -3,7 +3,6 @@
  * with a path is lib/protect's; filter-process speaks git's long-running filter protocol
  * (lib/gitfilter).  Diagnostics go to stderr; stdout carries only what git asked for. */
 #include <errno.h>
-#include <git2.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -58,80 +57,202 @@ static const char textconv_usage[] =
 
 /* ---- the repository git runs us in ---- */
 
-static char *strip_slash(const char *s)
+/* The first line of the small file path (without its LF, CR LF or trailing blanks), in
+ * plain malloc memory; NULL with errno. */
+static char *read_line_file(const char *path)
 {
-	char *p = cf_strdup(s);
-	size_t n = p ? strlen(p) : 0;
-	if (n > 1 && p[n - 1] == '/')
-		p[n - 1] = '\0';
-	return p;
+	cf_buf text = CF_BUF_INIT;
+	if (cf_read_file_buf(&text, path, 64 * 1024) < 0) {
+		cf_buf_free(&text);
+		return NULL;
+	}
+	const char *t = cf_buf_cstr(&text);
+	size_t n = strcspn(t, "\n");
+	while (n > 0 && (t[n - 1] == '\r' || t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	char *line = malloc(n + 1);
+	if (line) {
+		memcpy(line, t, n);
+		line[n] = '\0';
+	} else {
+		errno = ENOMEM;
+	}
+	cf_buf_free(&text);
+	return line;
+}
+
+/* path, made absolute against base when relative, with its symbolic links resolved; NULL
+ * with errno. */
+static char *resolve_from(const char *base, const char *path)
+{
+	if (path[0] == '/' || !base)
+		return realpath(path, NULL);
+	char *joined = cf_path_join(base, path);
+	if (!joined) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	char *r = realpath(joined, NULL);
+	int e = errno;
+	free(joined);
+	errno = e;
+	return r;
+}
+
+/* A directory that is a git directory itself (a bare repository): HEAD, objects/, refs/. */
+static int is_git_dir(const char *dir)
+{
+	static const char *const need[] = {"HEAD", "objects", "refs"};
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		char *p = cf_path_join(dir, need[i]);
+		int there = p && access(p, F_OK) == 0;
+		free(p);
+		if (!there)
+			return 0;
+	}
+	return 1;
+}
+
+/* The git directory shared by a linked worktree's git directory and the main one: what its
+ * `commondir` file names (relative to it), else git_dir itself.  NULL with errno. */
+static char *common_dir(const char *git_dir)
+{
+	char *file = cf_path_join(git_dir, "commondir");
+	if (!file) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	char *line = read_line_file(file);
+	free(file);
+	if (!line || !*line) {
+		free(line);
+		return cf_strdup(git_dir);
+	}
+	char *r = resolve_from(git_dir, line);
+	free(line);
+	return r;
 }
 
 /* The working tree (NULL when there is none) and the git directory shared by its worktrees,
- * as git finds them.  Git runs filters at the top of the working tree, and exports GIT_DIR and
- * GIT_WORK_TREE when it was told them (`git worktree add` does so): those win; without
- * GIT_DIR the repository is found from the current directory up.  (libgit2's own
- * GIT_REPOSITORY_OPEN_FROM_ENV refuses GIT_WORK_TREE, so it cannot be used here.) */
+ * as git finds them for a filter -- without libgit2, which smudge and textconv do not start.
+ * Git runs filters at the top of the working tree, and exports GIT_DIR and GIT_WORK_TREE when
+ * it was told them: those win (GIT_DIR alone: the current directory is the top of the tree,
+ * unless it is the git directory, as in a bare repository).  Without GIT_DIR the repository is
+ * found from the current directory up: a `.git` directory, or a `.git` file saying
+ * "gitdir: PATH" (a linked worktree, a submodule), or a directory that is a git directory
+ * itself (bare).  A linked worktree's git directory names the common one in `commondir`. */
 static int find_repository(char **root, char **git_dir, const char *cmd)
 {
 	*root = NULL;
 	*git_dir = NULL;
 	const char *env_dir = getenv("GIT_DIR");
 	const char *env_tree = getenv("GIT_WORK_TREE");
-	int from_env = env_dir && *env_dir;
-	git_repository *r = NULL;
+	char *cwd = getcwd(NULL, 0), *dir = NULL, *tree = NULL;
 	int rc = CF_EXIT_USAGE;
-	if (git_repository_open_ext(&r, from_env ? env_dir : ".",
-				    from_env ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) < 0) {
-		const git_error *e = git_error_last();
-		fprintf(stderr, "casefile: %s: not in a git repository%s%s\n", cmd,
-			e && e->message ? ": " : "", e && e->message ? e->message : "");
-		goto out;
+	if (!cwd) {
+		fprintf(stderr, "casefile: %s: cannot find the current directory: %s\n", cmd,
+			strerror(errno));
+		return rc;
 	}
-	if (from_env && env_tree && *env_tree) {
-		if (!(*root = realpath(env_tree, NULL))) {
-			fprintf(stderr, "casefile: %s: GIT_WORK_TREE '%s': %s\n", cmd, env_tree,
+	if (env_dir && *env_dir) {
+		if (!(dir = resolve_from(cwd, env_dir))) {
+			fprintf(stderr, "casefile: %s: GIT_DIR '%s': %s\n", cmd, env_dir,
 				strerror(errno));
 			goto out;
 		}
-	} else if (git_repository_workdir(r)) {
-		if (!(*root = strip_slash(git_repository_workdir(r))))
+		if (env_tree && *env_tree) {
+			if (!(tree = resolve_from(cwd, env_tree))) {
+				fprintf(stderr, "casefile: %s: GIT_WORK_TREE '%s': %s\n", cmd,
+					env_tree, strerror(errno));
+				goto out;
+			}
+		} else if (strcmp(cwd, dir) != 0 && !(tree = cf_strdup(cwd))) {
 			goto oom;
-	} else if (from_env && !git_repository_is_bare(r)) {
-		/* GIT_DIR alone: git takes the current directory as the top of the tree. */
-		if (!(*root = getcwd(NULL, 0)))
+		}
+	} else {
+		char *at = cf_strdup(cwd);
+		if (!at)
 			goto oom;
+		for (;;) {
+			char *dotgit = cf_path_join(at, ".git");
+			if (!dotgit) {
+				free(at);
+				goto oom;
+			}
+			if (cf_is_dir(dotgit)) {
+				dir = realpath(dotgit, NULL);
+				tree = at;
+				at = NULL;
+			} else if (access(dotgit, F_OK) == 0) {
+				char *line = read_line_file(dotgit);
+				if (line && strncmp(line, "gitdir:", 7) == 0) {
+					const char *g = line + 7;
+					g += strspn(g, " \t");
+					dir = resolve_from(at, g);
+				}
+				if (!dir)
+					fprintf(stderr,
+						"casefile: %s: '%s' does not name a git "
+						"directory (gitdir: PATH)\n",
+						cmd, dotgit);
+				free(line);
+				tree = at;
+				at = NULL;
+				if (!dir) {
+					free(dotgit);
+					goto out;
+				}
+			} else if (is_git_dir(at)) {
+				dir = at;
+				at = NULL;
+			}
+			free(dotgit);
+			if (dir || !at)
+				break;
+			char *slash = strrchr(at, '/');
+			if (!slash || slash == at) {
+				if (strcmp(at, "/") == 0)
+					break;
+				at[1] = '\0'; /* then "/" itself */
+				continue;
+			}
+			*slash = '\0';
+		}
+		free(at);
+		if (!dir) {
+			fprintf(stderr,
+				"casefile: %s: not in a git repository (no .git in '%s' "
+				"or above)\n",
+				cmd, cwd);
+			goto out;
+		}
 	}
-	if (!(*git_dir = strip_slash(git_repository_commondir(r))))
-		goto oom;
+	if (!(*git_dir = common_dir(dir))) {
+		fprintf(stderr, "casefile: %s: the common git directory of '%s': %s\n", cmd, dir,
+			strerror(errno));
+		goto out;
+	}
+	*root = tree;
+	tree = NULL;
 	rc = 0;
 	goto out;
 oom:
 	fprintf(stderr, "casefile: %s: out of memory\n", cmd);
-	free(*root);
-	*root = NULL;
 out:
-	git_repository_free(r);
+	free(cwd);
+	free(dir);
+	free(tree);
 	return rc;
 }
 
 /* Opens the protection policy of the repository; prints what is wrong and returns an exit
- * code, or 0. */
+ * code, or 0.  No libgit2 here: lib/protect starts it, once, when clean first needs it. */
 static int open_protect(cf_protect **out, const char *cmd)
 {
 	char *root, *git_dir;
-	/* libgit2 once for the process: started here, kept by the cf_protect (which needs it to
-	 * read the member log), given back by cf_protect_free.  Starting it twice costs some
-	 * milliseconds a git command (mbedTLS reads the system's certificates each time). */
-	if (git_libgit2_init() < 0) {
-		fprintf(stderr, "casefile: %s: cannot initialise libgit2\n", cmd);
-		return CF_EXIT_USAGE;
-	}
 	int rc = find_repository(&root, &git_dir, cmd);
-	if (rc) {
-		git_libgit2_shutdown();
+	if (rc)
 		return rc;
-	}
 	cf_diags diags = CF_DIAGS_INIT;
 	if (cf_protect_open(out, root, git_dir, &diags) < 0) {
 		cli_print_diags(stderr, &diags);
@@ -142,7 +263,6 @@ static int open_protect(cf_protect **out, const char *cmd)
 	cf_diags_free(&diags);
 	free(root);
 	free(git_dir);
-	git_libgit2_shutdown();
 	return rc;
 }
 
