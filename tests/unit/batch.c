@@ -38,11 +38,11 @@ static void bail(const char *what)
 typedef struct seen {
 	const cf_strlist *ids;
 	atomic_int calls[N_CASES];
-	int right_case[N_CASES];  /* c->id is ids->items[index] */
-	int schema[N_CASES];	  /* the case's schema was loaded */
-	int diag_case[N_CASES];	  /* diags->case_id is the case's */
+	int right_case[N_CASES];    /* c->id is ids->items[index] */
+	int schema[N_CASES];	    /* the case's schema was loaded */
+	int diag_case[N_CASES];	    /* diags->case_id is the case's */
 	size_t load_diags[N_CASES]; /* diagnostics in the slot when fn ran */
-	int fail_at;		  /* index to return -1 at, or -1 */
+	int fail_at;		    /* index to return -1 at, or -1 */
 	atomic_int total;
 	pthread_t threads[N_CASES];
 } seen;
@@ -155,7 +155,8 @@ int main(void)
 	if (!s)
 		bail("malloc");
 
-	run(repo, src, &ids, N_CASES, 0, -1, s, "300 cases, threads 0 (as many as the machine has)");
+	run(repo, src, &ids, N_CASES, 0, -1, s,
+	    "300 cases, threads 0 (as many as the machine has)");
 	run(repo, src, &ids, N_CASES, 1, -1, s, "300 cases, one thread");
 	int all_mine = 1;
 	for (size_t i = 0; i < N_CASES; i++)

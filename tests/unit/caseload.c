@@ -194,8 +194,7 @@ static void test_good(void)
 	ok(s && strcmp(s, "still here") == 0, "load_in: the arena outlives the case");
 	cf_arena_reset(arena);
 	c = NULL;
-	ok(cf_case_load_in(&c, repo, src, "2026-001", arena, &d) == 0 && c && c->root &&
-	       d.len == 0,
+	ok(cf_case_load_in(&c, repo, src, "2026-001", arena, &d) == 0 && c && c->root && d.len == 0,
 	   "load_in: the arena, reset, takes the case again");
 	cf_case_free(c);
 	cf_arena_free(arena);
@@ -249,24 +248,21 @@ static void test_errors(void)
 	make_case("2026-103", "- id: 2026-103\n- type: cspr\n", NULL);
 	load(&L, "2026-103", NULL);
 	ok(L.rc == 0 && L.c && !L.c->root && !L.c->schema &&
-	       only(&L.d, CF_SEV_ERROR, "cases/2026-103/case.yaml", 1, 1, "schema/type",
-		    "mapping"),
+	       only(&L.d, CF_SEV_ERROR, "cases/2026-103/case.yaml", 1, 1, "schema/type", "mapping"),
 	   "case.yaml a list: schema/type at 1:1");
 	unload(&L);
 
 	make_case("2026-104", "just words\n", NULL);
 	load(&L, "2026-104", NULL);
 	ok(L.rc == 0 && L.c && !L.c->root &&
-	       only(&L.d, CF_SEV_ERROR, "cases/2026-104/case.yaml", 1, 1, "schema/type",
-		    "mapping"),
+	       only(&L.d, CF_SEV_ERROR, "cases/2026-104/case.yaml", 1, 1, "schema/type", "mapping"),
 	   "case.yaml a string: schema/type at 1:1");
 	unload(&L);
 
 	make_case("2026-105", "42\n", NULL);
 	load(&L, "2026-105", NULL);
 	ok(L.rc == 0 && L.c && !L.c->root &&
-	       only(&L.d, CF_SEV_ERROR, "cases/2026-105/case.yaml", 1, 1, "schema/type",
-		    "mapping"),
+	       only(&L.d, CF_SEV_ERROR, "cases/2026-105/case.yaml", 1, 1, "schema/type", "mapping"),
 	   "case.yaml a number: schema/type at 1:1");
 	unload(&L);
 
@@ -286,7 +282,8 @@ static void test_errors(void)
 	       L.d.items[0].hint && strstr(L.d.items[0].hint, "did you mean 'cspr'?"),
 	   "an unknown type: schema/unknown-type at its value, 'did you mean' the known one");
 	ok(L.c && cf_case_file_get(L.c, "family.yaml") &&
-	       cf_case_file_get(L.c, "family.yaml")->doc && !cf_case_file_get(L.c, "family.yaml")->spec,
+	       cf_case_file_get(L.c, "family.yaml")->doc &&
+	       !cf_case_file_get(L.c, "family.yaml")->spec,
 	   "... its other files still parsed, with no spec");
 	unload(&L);
 
@@ -345,8 +342,7 @@ static void test_errors(void)
 	load(&L, "2026-111", NULL);
 	f = L.c ? cf_case_file_get(L.c, "family.yaml") : NULL;
 	ok(L.rc == 0 && L.c && L.c->schema && f && !f->doc &&
-	       only(&L.d, CF_SEV_ERROR, "cases/2026-111/family.yaml", 0, 0, "yaml/too-large",
-		    NULL),
+	       only(&L.d, CF_SEV_ERROR, "cases/2026-111/family.yaml", 0, 0, "yaml/too-large", NULL),
 	   "a family.yaml past 1 MiB: yaml/too-large on it, not parsed, the case still loaded");
 	unload(&L);
 }
@@ -391,8 +387,8 @@ static void test_locked(void)
 
 	cf_keyring_add(ring, other);
 	load(&L, "2026-120", ring);
-	ok(L.rc == 0 && L.c && L.c->locked && only(&L.d, CF_SEV_NOTE, "cases/2026-120", 0, 0,
-						  "crypt/locked", hex),
+	ok(L.rc == 0 && L.c && L.c->locked &&
+	       only(&L.d, CF_SEV_NOTE, "cases/2026-120", 0, 0, "crypt/locked", hex),
 	   "... the same with a keyring holding another key");
 	unload(&L);
 

@@ -187,8 +187,7 @@ static void test_open(void)
 	   "open: a calendar name with .. in it: refused");
 	if (d.len != 1)
 		show(&d);
-	ok(open_with(&r, "partnership: P\nclosures: {date: 2026-12-23}\n", &d) == -1 &&
-	       r == NULL &&
+	ok(open_with(&r, "partnership: P\nclosures: {date: 2026-12-23}\n", &d) == -1 && r == NULL &&
 	       only(&d, CF_SEV_ERROR, CF_CONFIG_PATH, 2, 11, "config/invalid",
 		    "'closures' must be a list"),
 	   "open: closures a mapping: -1, config/invalid at it");
@@ -227,7 +226,8 @@ static void test_schemas(void)
 	ok(cf_repo_schema_get(&again, r, "cspr", &d) == 0 && again == s && d.len == 0,
 	   "schema_get: asked again, the same schema, loaded once");
 	const cf_deadlines *dl = cf_repo_deadlines(r, s);
-	ok(dl != NULL && dl == cf_repo_deadlines(r, s), "deadlines: the schema's, the same each time");
+	ok(dl != NULL && dl == cf_repo_deadlines(r, s),
+	   "deadlines: the schema's, the same each time");
 	ok(cf_repo_schema_get(&again, r, "nope", &d) == -1 && again == NULL && d.len == 0,
 	   "schema_get: an unknown type: -1, no diagnostic (the caller says it)");
 	ok(cf_repo_schema_get(&again, r, "nope", &d) == -1 && again == NULL && d.len == 0,

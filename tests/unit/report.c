@@ -219,7 +219,8 @@ static void test_deadlines(void)
 	cf_status_row_make(&row, &c, &r, &d, cal, D("2026-03-02"));
 	ok(!row.has_next && row.rag == 'G' && row.overdue == 0,
 	   "met, met late, pending, excused only: nothing next, green");
-	ok(row.errors == 2 && row.warnings == 1, "... 2 errors and 1 warning of the case's, notes not counted");
+	ok(row.errors == 2 && row.warnings == 1,
+	   "... 2 errors and 1 warning of the case's, notes not counted");
 	cf_status_row_release(&row);
 	cf_diags_free(&d);
 	ok(row.id == NULL && row.next_id == NULL, "row_release: the row emptied");
@@ -248,7 +249,8 @@ static void test_marks(void)
 	if (row.n_marks == 5) {
 		is_str(row.marks[0].label, "la aware", "... the first, la_aware, '_' read as ' '");
 		ok(!row.marks[0].is_deadline, "... a milestone");
-		is_str(row.marks[2].label, "actions R1.2 due", "... an action's due date by its item");
+		is_str(row.marks[2].label, "actions R1.2 due",
+		       "... an action's due date by its item");
 		ok(row.marks[2].is_deadline && row.marks[2].state == CF_DL_OPEN,
 		   "... a deadline, with its state");
 		is_str(row.marks[4].label, "rapid-review due", "... the last, rapid-review due");
@@ -380,8 +382,10 @@ static void test_report(void)
 		lines += *p == '\n';
 	ok(strncmp(s, "case,title,route,stage,working_days_open,", 41) == 0 && lines == 49,
 	   "render csv: the header and one line a row");
-	ok(strstr(s, "\n2026-003,T,referral,scoping,10,rapid-review,Rapid review sent,2026-03-02,,10,") !=
-		   NULL,
+	ok(strstr(
+	       s,
+	       "\n2026-003,T,referral,scoping,10,rapid-review,Rapid review sent,2026-03-02,,10,") !=
+	       NULL,
 	   "render csv: the most overdue first, overdue_by 10 and no days left");
 	cf_buf_clear(&out);
 	cf_status_render(&out, &st, CF_STATUS_JSON, 0);
@@ -410,15 +414,24 @@ static void test_formats(void)
 		int is_path, rc;
 		cf_status_format fmt;
 	} cases[] = {
-	    {"text", 0, 0, CF_STATUS_TEXT},	 {"txt", 0, 0, CF_STATUS_TEXT},
-	    {"md", 0, 0, CF_STATUS_MD},		 {"markdown", 0, 0, CF_STATUS_MD},
-	    {"csv", 0, 0, CF_STATUS_CSV},	 {"tsv", 0, 0, CF_STATUS_TSV},
-	    {"json", 0, 0, CF_STATUS_JSON},	 {"html", 0, 0, CF_STATUS_HTML},
-	    {"htm", 0, 0, CF_STATUS_HTML},	 {"xml", 0, -1, 0},
-	    {"", 0, -1, 0},			 {"CSV", 0, -1, 0},
-	    {"out/status.csv", 1, 0, CF_STATUS_CSV}, {"status.json", 1, 0, CF_STATUS_JSON},
-	    {"a.b/status", 1, -1, 0},		 {"status", 1, -1, 0},
-	    {"status.", 1, -1, 0},		 {"status.xlsx", 1, -1, 0},
+	    {"text", 0, 0, CF_STATUS_TEXT},
+	    {"txt", 0, 0, CF_STATUS_TEXT},
+	    {"md", 0, 0, CF_STATUS_MD},
+	    {"markdown", 0, 0, CF_STATUS_MD},
+	    {"csv", 0, 0, CF_STATUS_CSV},
+	    {"tsv", 0, 0, CF_STATUS_TSV},
+	    {"json", 0, 0, CF_STATUS_JSON},
+	    {"html", 0, 0, CF_STATUS_HTML},
+	    {"htm", 0, 0, CF_STATUS_HTML},
+	    {"xml", 0, -1, 0},
+	    {"", 0, -1, 0},
+	    {"CSV", 0, -1, 0},
+	    {"out/status.csv", 1, 0, CF_STATUS_CSV},
+	    {"status.json", 1, 0, CF_STATUS_JSON},
+	    {"a.b/status", 1, -1, 0},
+	    {"status", 1, -1, 0},
+	    {"status.", 1, -1, 0},
+	    {"status.xlsx", 1, -1, 0},
 	    {"csv", 1, -1, 0},
 	};
 	int good = 1;
@@ -480,9 +493,11 @@ static void test_loaded(void)
 	is_int(row->next_days, 22, "... by 22 working days on 2026-03-02");
 	is_int(row->open_days, 37, "... open 37 working days since 2026-01-08");
 	is_int(row->warnings, cf_diags_count(&d, CF_SEV_WARNING), "... its warnings counted");
-	if (!ok(row->warnings >= 1 && row->errors == 0, "... the deadline's warning among them, no error"))
+	if (!ok(row->warnings >= 1 && row->errors == 0,
+		"... the deadline's warning among them, no error"))
 		for (size_t i = 0; i < d.len; i++)
-			printf("# %s %s %s\n", d.items[i].file, d.items[i].rule, d.items[i].message);
+			printf("# %s %s %s\n", d.items[i].file, d.items[i].rule,
+			       d.items[i].message);
 	is_str(row->stage, "rapid-review", "... at the rapid review");
 	cf_status_free(&st);
 	cf_deadline_results_free(&res);
