@@ -36,7 +36,7 @@ git config --global filter.casefile.process "'$wrapper' filter-process"
 git config --global filter.casefile.required true
 git config --global diff.casefile.textconv "'$wrapper' textconv"
 
-echo "1..50"
+echo "1..58"
 
 # pin FROM TO: what `casefile unlock` does when the member has compared the repository's
 # fingerprint: TO trusts the member log FROM's clone began.
@@ -283,6 +283,40 @@ check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || ec
 rc=$?
 check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
 	"casefile textconv FILE with the key: the plaintext"
+
+# textconv starts no libgit2: it finds the git directory itself, as git does for a filter.
+wt=$tmp/linked
+git -C "$locked" worktree add -q --detach "$wt" >"$out" 2>"$err"
+check_run $? "git worktree add: a linked worktree (its .git a gitdir: file, with commondir)"
+(cd "$wt/cases" && "$CASEFILE" textconv "$tmp/blob") >"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+	"textconv in a linked worktree's subdirectory: the keys of the common git dir"
+(cd "$wt" && GIT_DIR=$(git rev-parse --git-dir) GIT_WORK_TREE=$wt "$CASEFILE" textconv "$tmp/blob") \
+	>"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+	"textconv with GIT_DIR and GIT_WORK_TREE of a linked worktree exported"
+git -C "$wt" log -p >"$out" 2>"$err"
+check_run "$(grep -q -x -F "+title: Child A" "$out" && echo 0 || echo 1)" \
+	"git log -p in the linked worktree shows the plaintext"
+mkdir -p "$tmp/gitfile/sub"
+printf 'gitdir: ../locked/.git\n' >"$tmp/gitfile/.git"
+(cd "$tmp/gitfile/sub" && "$CASEFILE" textconv "$tmp/blob") >"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -eq 0 ] && cmp -s "$out" "$locked/$case_file" && echo 0 || echo 1)" \
+	"textconv under a .git file 'gitdir: RELATIVE-PATH': that git directory's keys"
+printf 'not a gitdir line\n' >"$tmp/gitfile/.git"
+(cd "$tmp/gitfile/sub" && "$CASEFILE" textconv "$tmp/blob") >"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -eq 2 ] && [ ! -s "$out" ] && grep -q "gitdir" "$err" && echo 0 || echo 1)" \
+	"textconv under a .git file that names no git directory: exit 2"
+(cd / && GIT_DIR=/nonexistent "$CASEFILE" textconv "$tmp/blob") >"$out" 2>"$err"
+rc=$?
+check_run "$([ $rc -eq 2 ] && [ ! -s "$out" ] && grep -q "GIT_DIR" "$err" && echo 0 || echo 1)" \
+	"textconv with GIT_DIR naming nothing: exit 2"
+git -C "$locked" worktree remove --force "$wt" >"$out" 2>"$err"
+check_run $? "the linked worktree removed"
 
 # ---- a tampered blob ------------------------------------------------------------------
 python3 - "$tmp/blob" "$tmp/tampered" <<'EOF'
