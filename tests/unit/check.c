@@ -228,10 +228,25 @@ int main(void)
 	ok(!find(&W.d, "cases/2026-002/case.yaml", "deadline/rapid-review"),
 	   "... at 2026-01-21, before it is due: no overdue warning");
 	show(&W.d);
+	const cf_deadline_result *rr = NULL;
 	for (size_t i = 0; i < res.n; i++)
 		if (strcmp(res.items[i].spec->id, "rapid-review") == 0)
-			ok(res.items[i].state == CF_DL_OPEN || res.items[i].state == CF_DL_DUE_SOON,
-			   "... its result open or due soon");
+			rr = &res.items[i];
+	ok(rr && rr->state == CF_DL_OPEN && rr->due == D("2026-01-29") && rr->days == 6,
+	   "... its result open, due 2026-01-29, 6 working days left (22, 23, 26 to 29)");
+	cf_deadline_results_free(&res);
+	cf_diags_clear(&W.d);
+	env = env_at(&W, "2026-01-26");
+	cf_check_case(W.c, &env, &W.d, &res);
+	rr = NULL;
+	for (size_t i = 0; i < res.n; i++)
+		if (strcmp(res.items[i].spec->id, "rapid-review") == 0)
+			rr = &res.items[i];
+	ok(rr && rr->state == CF_DL_DUE_SOON && rr->days == 3,
+	   "... at 2026-01-26: due soon, 3 working days left (27 to 29), within the 5 of warning");
+	ok(!find(&W.d, "cases/2026-002/case.yaml", "deadline/rapid-review"),
+	   "... and not yet reported as a warning");
+	show(&W.d);
 	cf_deadline_results_free(&res);
 	cf_diags_clear(&W.d);
 	cf_check_case(W.c, NULL, &W.d, &res);

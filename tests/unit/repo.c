@@ -281,8 +281,7 @@ static void test_schemas(void)
 	   "open_source: no config.yaml in the source: config/invalid 'not in the files checked'");
 	cf_source_free(src);
 	cf_diags_free(&d);
-	cf_repo_free(NULL);
-	ok(1, "repo_free(NULL) is harmless");
+	cf_repo_free(NULL); /* harmless: the plan is not printed if it crashes */
 }
 
 int main(void)

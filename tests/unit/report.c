@@ -224,8 +224,7 @@ static void test_deadlines(void)
 	cf_status_row_release(&row);
 	cf_diags_free(&d);
 	ok(row.id == NULL && row.next_id == NULL, "row_release: the row emptied");
-	cf_status_row_release(&row);
-	ok(1, "row_release: twice is harmless");
+	cf_status_row_release(&row); /* twice: harmless (the plan is not printed if it crashes) */
 }
 
 static void test_marks(void)
