@@ -26,7 +26,19 @@ typedef struct conn {
 	unsigned char *content; /* sodium_malloc: the content of the current file */
 	size_t content_len, content_cap;
 	unsigned char *scratch; /* sodium_malloc, one payload: content past the limit */
+	/* Buffered I/O: what git sent and we have not parsed yet (the content of a clean is
+	 * plaintext), and what we have not sent yet (a smudge's result is): both sodium_malloc,
+	 * wiped as they are used up. */
+	unsigned char *ibuf;
+	size_t ipos, ilen;
+	unsigned char *obuf;
+	size_t olen;
 } conn;
+
+/* Reads come in blocks of up to IBUF_CAP; replies are sent when the protocol waits for git (the
+ * end of a handshake list or a response) or when OBUF_CAP fills: one write for a small file. */
+#define IBUF_CAP ((size_t)64 * 1024)
+#define OBUF_CAP ((size_t)2 * CF_PKT_MAX_PACKET)
 
 static int fail(conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -43,29 +55,67 @@ static int fail(conn *c, const char *fmt, ...)
 	return PKT_ERROR;
 }
 
-/* Reads exactly n bytes; returns how many it got before the end of input (n when all), or -1
- * when a read fails. */
-static ssize_t read_full(int fd, void *buf, size_t n)
+/* Sends what is buffered.  0, or PKT_ERROR when a write fails. */
+static int out_flush(conn *c)
+{
+	if (c->olen == 0)
+		return 0;
+	int rc = cf_write_all(c->out, c->obuf, c->olen);
+	int e = errno;
+	sodium_memzero(c->obuf, c->olen);
+	c->olen = 0;
+	if (rc < 0)
+		return fail(c, "cannot write to git: %s", strerror(e));
+	return 0;
+}
+
+/* Reads exactly n bytes from the buffer, refilling it with one read at a time; returns how many
+ * it got before the end of input (n when all), or -1 when a read fails.  What is still to be
+ * sent goes first: git answers nothing until it has our reply. */
+static ssize_t read_full(conn *c, void *buf, size_t n)
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		if (c->ipos == c->ilen) {
+			if (out_flush(c) < 0) {
+				errno = EPIPE;
+				return -1;
+			}
+			sodium_memzero(c->ibuf, c->ilen);
+			c->ipos = c->ilen = 0;
+			ssize_t r = read(c->in, c->ibuf, IBUF_CAP);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (r == 0)
+				break;
+			c->ilen = (size_t)r;
 		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
+		size_t k = c->ilen - c->ipos;
+		if (k > n - got)
+			k = n - got;
+		memcpy((char *)buf + got, c->ibuf + c->ipos, k);
+		c->ipos += k;
+		got += k;
 	}
 	return (ssize_t)got;
 }
 
+/* Queues n bytes for git; what does not fit is sent first (a block as large as the buffer
+ * goes straight out). */
 static int write_all(conn *c, const void *buf, size_t n)
 {
-	if (cf_write_all(c->out, buf, n) < 0)
-		return fail(c, "cannot write to git: %s", strerror(errno));
+	if (c->olen + n > OBUF_CAP && out_flush(c) < 0)
+		return PKT_ERROR;
+	if (n >= OBUF_CAP) {
+		if (cf_write_all(c->out, buf, n) < 0)
+			return fail(c, "cannot write to git: %s", strerror(errno));
+		return 0;
+	}
+	memcpy(c->obuf + c->olen, buf, n);
+	c->olen += n;
 	return 0;
 }
 
@@ -84,7 +134,7 @@ static int hex_digit(int ch)
 static int read_header(conn *c, size_t *payload)
 {
 	unsigned char h[4];
-	ssize_t got = read_full(c->in, h, sizeof(h));
+	ssize_t got = read_full(c, h, sizeof(h));
 	if (got < 0)
 		return fail(c, "cannot read from git: %s", strerror(errno));
 	if (got == 0)
@@ -114,7 +164,7 @@ static int read_header(conn *c, size_t *payload)
 
 static int read_payload(conn *c, void *buf, size_t n)
 {
-	ssize_t got = read_full(c->in, buf, n);
+	ssize_t got = read_full(c, buf, n);
 	if (got < 0)
 		return fail(c, "cannot read from git: %s", strerror(errno));
 	if ((size_t)got < n)
@@ -258,7 +308,7 @@ static int handshake(conn *c)
 	if (!w.version2)
 		return fail(c, "git does not offer version 2 of the filter protocol");
 	if (write_text(c, "git-filter-server") < 0 || write_text(c, "version=2") < 0 ||
-	    write_flush(c) < 0)
+	    write_flush(c) < 0 || out_flush(c) < 0)
 		return PKT_ERROR;
 
 	caps k = {0, 0};
@@ -268,7 +318,8 @@ static int handshake(conn *c)
 	if (rc == PKT_ERROR)
 		return rc;
 	if ((k.clean && write_text(c, "capability=clean") < 0) ||
-	    (k.smudge && write_text(c, "capability=smudge") < 0) || write_flush(c) < 0)
+	    (k.smudge && write_text(c, "capability=smudge") < 0) || write_flush(c) < 0 ||
+	    out_flush(c) < 0)
 		return PKT_ERROR;
 	return 0;
 }
@@ -340,7 +391,7 @@ static int read_content(conn *c, size_t max, int *too_big)
 
 static int reply_error(conn *c)
 {
-	if (write_text(c, "status=error") < 0 || write_flush(c) < 0)
+	if (write_text(c, "status=error") < 0 || write_flush(c) < 0 || out_flush(c) < 0)
 		return PKT_ERROR;
 	return 0;
 }
@@ -381,7 +432,8 @@ static int serve_one(conn *c, const cf_gitfilter *gf, size_t max, request *r)
 	}
 	rc = 0;
 	if (write_text(c, "status=success") < 0 || write_flush(c) < 0 ||
-	    write_content(c, out, out_len) < 0 || write_flush(c) < 0 || write_flush(c) < 0)
+	    write_content(c, out, out_len) < 0 || write_flush(c) < 0 || write_flush(c) < 0 ||
+	    out_flush(c) < 0)
 		rc = PKT_ERROR;
 	content_wipe(c);
 	return rc;
@@ -389,14 +441,16 @@ static int serve_one(conn *c, const cf_gitfilter *gf, size_t max, request *r)
 
 int cf_gitfilter_run(const cf_gitfilter *gf, cf_buf *err)
 {
-	conn c = {gf->in_fd, gf->out_fd, err, NULL, 0, NULL, 0, 0, NULL};
+	conn c = {gf->in_fd, gf->out_fd, err, NULL, 0, NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0};
 	request r = {-1, CF_BUF_INIT, 0};
 	size_t max = gf->max_content ? gf->max_content : CF_GITFILTER_MAX_CONTENT;
 	int rc = PKT_ERROR;
 
 	c.line = malloc(CF_PKT_MAX_PAYLOAD + 1);
 	c.scratch = sodium_malloc(CF_PKT_MAX_PAYLOAD);
-	if (!c.line || !c.scratch) {
+	c.ibuf = sodium_malloc(IBUF_CAP);
+	c.obuf = sodium_malloc(OBUF_CAP);
+	if (!c.line || !c.scratch || !c.ibuf || !c.obuf) {
 		fail(&c, "out of memory");
 		goto out;
 	}
@@ -409,6 +463,10 @@ out:
 		sodium_free(c.content);
 	if (c.scratch)
 		sodium_free(c.scratch);
+	if (c.ibuf)
+		sodium_free(c.ibuf); /* wipes what was left unread */
+	if (c.obuf)
+		sodium_free(c.obuf);
 	free(c.line);
 	cf_buf_free(&r.path);
 	return rc == PKT_EOF ? 0 : -1;

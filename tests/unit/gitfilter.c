@@ -468,6 +468,195 @@ static void test_broken_handshake(const char *name, const char *raw, size_t rawl
 	cf_buf_free(&se.err);
 }
 
+/* ---- buffered I/O: the exact bytes, and how many writes carry them ---- */
+
+typedef struct wire {
+	int in[2];  /* in[0] "git" writes the script, in[1] the engine reads */
+	int out[2]; /* out[1] the engine writes, out[0] "git" reads */
+	pthread_t engine, writer;
+	cf_gitfilter gf;
+	cf_buf err;
+	int rc;
+	seen s;
+	cf_buf script; /* all that "git" sends, sent at once by the writer thread */
+} wire;
+
+static void *wire_engine(void *arg)
+{
+	wire *w = arg;
+	w->rc = cf_gitfilter_run(&w->gf, &w->err);
+	close(w->out[1]); /* then "git" reads to the end */
+	return NULL;
+}
+
+static void *wire_writer(void *arg)
+{
+	wire *w = arg;
+	const char *p = w->script.ptr;
+	size_t n = w->script.len;
+	while (n > 0) {
+		ssize_t k = write(w->in[0], p, n);
+		if (k <= 0)
+			break;
+		p += k;
+		n -= (size_t)k;
+	}
+	shutdown(w->in[0], SHUT_WR);
+	return NULL;
+}
+
+static void script_pkt(cf_buf *b, const char *p, size_t n)
+{
+	cf_buf_printf(b, "%04zx", n + 4);
+	cf_buf_put(b, p, n);
+}
+
+static void script_text(cf_buf *b, const char *t)
+{
+	cf_buf_printf(b, "%04zx%s\n", strlen(t) + 5, t);
+}
+
+static void script_content(cf_buf *b, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t k = n < CF_PKT_MAX_PAYLOAD ? n : CF_PKT_MAX_PAYLOAD;
+		script_pkt(b, p, k);
+		p += k;
+		n -= k;
+	}
+	cf_buf_puts(b, "0000");
+}
+
+static void script_request(cf_buf *b, const char *command, const char *path, const char *content,
+			   size_t len)
+{
+	cf_buf line = CF_BUF_INIT;
+	cf_buf_printf(&line, "command=%s", command);
+	script_text(b, line.ptr);
+	cf_buf_clear(&line);
+	cf_buf_printf(&line, "pathname=%s", path);
+	script_text(b, line.ptr);
+	cf_buf_puts(b, "0000");
+	script_content(b, content, len);
+	cf_buf_free(&line);
+}
+
+/* Runs the script through the engine with its output on a socket of type out_type
+ * (SOCK_SEQPACKET keeps every write a record of its own); *got is everything the engine
+ * sent, *writes how many records it came in.  The engine's return. */
+static int wire_run(cf_buf *script, int out_type, cf_buf *got, int *writes)
+{
+	wire w;
+	memset(&w, 0, sizeof(w));
+	w.s.nul_terminated = 1;
+	w.script = *script;
+	*writes = 0;
+	cf_buf_clear(got);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, w.in) != 0 ||
+	    socketpair(AF_UNIX, out_type, 0, w.out) != 0)
+		return -9;
+	struct timeval tv = {10, 0};
+	setsockopt(w.out[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	w.gf.in_fd = w.in[1];
+	w.gf.out_fd = w.out[1];
+	w.gf.fn = transform;
+	w.gf.notice = notice;
+	w.gf.arg = &w.s;
+	if (pthread_create(&w.engine, NULL, wire_engine, &w) != 0 ||
+	    pthread_create(&w.writer, NULL, wire_writer, &w) != 0)
+		return -9;
+	static char block[256 * 1024];
+	for (;;) {
+		ssize_t r = read(w.out[0], block, sizeof(block));
+		if (r <= 0)
+			break;
+		cf_buf_put(got, block, (size_t)r);
+		(*writes)++;
+	}
+	pthread_join(w.writer, NULL);
+	pthread_join(w.engine, NULL);
+	close(w.in[0]);
+	close(w.in[1]);
+	close(w.out[0]);
+	cf_buf_free(&w.err);
+	cf_buf_free(&w.s.out);
+	cf_buf_free(&w.s.path);
+	cf_buf_free(&w.s.notices);
+	return w.rc;
+}
+
+static void script_handshake(cf_buf *b)
+{
+	script_text(b, "git-filter-client");
+	script_text(b, "version=2");
+	cf_buf_puts(b, "0000");
+	script_text(b, "capability=clean");
+	script_text(b, "capability=smudge");
+	script_text(b, "capability=delay");
+	cf_buf_puts(b, "0000");
+}
+
+static const char reply_handshake[] = "0016git-filter-server\n000eversion=2\n0000"
+				      "0015capability=clean\n0016capability=smudge\n0000";
+
+static void test_buffered_small(void)
+{
+	cf_buf script = CF_BUF_INIT, got = CF_BUF_INIT, want = CF_BUF_INIT;
+	script_handshake(&script);
+	script_request(&script, "clean", "a", "hello", 5);
+	script_request(&script, "smudge", "b", "", 0);
+	script_request(&script, "clean", "fail", "x", 1);
+	int writes = 0;
+	int rc = wire_run(&script, SOCK_SEQPACKET, &got, &writes);
+	cf_buf_puts(&want, reply_handshake);
+	cf_buf_puts(&want, "0013status=success\n0000"
+			   "000fclean:hello"
+			   "00000000");
+	cf_buf_puts(&want, "0013status=success\n0000"
+			   "00000000");
+	cf_buf_puts(&want, "0011status=error\n0000");
+	ok(rc == 0, "buffered: the engine ends cleanly when git closes its end");
+	ok(got.len == want.len && memcmp(got.ptr, want.ptr, want.len) == 0,
+	   "buffered: the bytes on the wire are exactly the protocol's (handshake, two "
+	   "successes, one with no content, an error)");
+	is_int(writes, 5, "buffered: one write for each list of the handshake and each reply");
+	cf_buf_free(&script);
+	cf_buf_free(&got);
+	cf_buf_free(&want);
+}
+
+static void test_buffered_large(void)
+{
+	/* Larger than the output buffer: packets of 65516 bytes, the last one short. */
+	size_t n = 3 * (size_t)CF_PKT_MAX_PAYLOAD + 1000;
+	char *in = pattern(n, 3);
+	cf_buf script = CF_BUF_INIT, got = CF_BUF_INIT, want = CF_BUF_INIT;
+	script_handshake(&script);
+	script_request(&script, "smudge", "big", in, n);
+	script_request(&script, "clean", "small", "x", 1);
+	int writes = 0;
+	int rc = wire_run(&script, SOCK_STREAM, &got, &writes);
+	char *rev = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		rev[i] = in[n - 1 - i];
+	cf_buf_puts(&want, reply_handshake);
+	cf_buf_puts(&want, "0013status=success\n0000");
+	script_content(&want, rev, n);
+	cf_buf_puts(&want, "0000");
+	cf_buf_puts(&want, "0013status=success\n0000"
+			   "000bclean:x"
+			   "00000000");
+	ok(rc == 0, "buffered, large: the engine ends cleanly");
+	ok(got.len == want.len && memcmp(got.ptr, want.ptr, want.len) == 0,
+	   "buffered, large: the result in packets of 65516 bytes and a short one, then the "
+	   "next file's reply, byte for byte");
+	cf_buf_free(&script);
+	cf_buf_free(&got);
+	cf_buf_free(&want);
+	free(in);
+	free(rev);
+}
+
 #define RAW(s) s, sizeof(s) - 1
 
 int main(void)
@@ -480,6 +669,8 @@ int main(void)
 	test_requests();
 	test_capabilities_offered();
 	test_no_lf();
+	test_buffered_small();
+	test_buffered_large();
 
 	test_broken("length not hex", RAW("00zzcommand=clean\n"), "not four hex digits");
 	test_broken("length 0002 (reserved)", RAW("0002"), "reserved");
