@@ -4,6 +4,7 @@
  * wrong, the diagnostic (file:line:col, rule, message) and the refusal. */
 #include "tap.h"
 
+#include <git2.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,18 +285,99 @@ static void test_schemas(void)
 	cf_repo_free(NULL); /* harmless: the plan is not printed if it crashes */
 }
 
+/* Stages text at path in idx, stored in r's objects. */
+static int stage(git_repository *r, git_index *idx, const char *path, const char *text)
+{
+	git_index_entry e;
+	memset(&e, 0, sizeof(e));
+	e.mode = GIT_FILEMODE_BLOB;
+	e.path = path;
+	int rc = git_blob_create_from_buffer(&e.id, r, text, strlen(text));
+	return rc < 0 ? rc : git_index_add(idx, &e);
+}
+
+/* `check --staged`: the configuration and the pinned schemas are the index's, not the working
+ * tree's. */
+static void test_index(void)
+{
+	remove_tree(root);
+	mkdir(root, 0700);
+	git_repository *g = NULL;
+	git_index *idx = NULL;
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/.git/index", root);
+	if (git_repository_init(&g, root, 0) < 0 || git_index_open(&idx, path) < 0 ||
+	    stage(g, idx, ".casefile/config.yaml",
+		  "partnership: Staged\nstatus:\n  warning_days: 9\n") < 0 ||
+	    stage(g, idx, ".casefile/schemas/cspr.yaml", "name: [\n") < 0 ||
+	    git_index_write(idx) < 0)
+		bail("git");
+	put(".casefile/config.yaml", "partnership: Working tree\n");
+	cf_diags d = CF_DIAGS_INIT;
+	cf_source *src = NULL;
+	cf_repo *r = NULL;
+	if (cf_source_open_index(&src, root, &d) < 0) {
+		show(&d);
+		bail("open the index");
+	}
+	ok(cf_repo_open_source(&r, root, src, schema_dirs, 1, &d) == 0 && r &&
+	       strcmp(r->partnership, "Staged") == 0 && r->warning_days == 9 && d.len == 0,
+	   "open_source, the index: its configuration, not the working tree's");
+	const cf_schema *s = NULL;
+	ok(r && cf_repo_schema_get(&s, r, "cspr", &d) == -2 && !s && d.len >= 1 &&
+	       strcmp(d.items[0].file, ".casefile/schemas/cspr.yaml") == 0,
+	   "... and its pinned schema, malformed, though the working tree pins none");
+	cf_repo_free(r);
+	cf_source_free(src);
+	cf_diags_clear(&d);
+
+	r = NULL;
+	ok(cf_repo_open(&r, root, schema_dirs, 1, &d) == 0 && r &&
+	       strcmp(r->partnership, "Working tree") == 0 &&
+	       cf_repo_schema_get(&s, r, "cspr", &d) == 0 && s && d.len == 0,
+	   "open, the working tree: its own configuration, and the installed schema");
+	cf_repo_free(r);
+
+	/* staged without a configuration */
+	git_index_clear(idx);
+	if (stage(g, idx, "README.md", "readme\n") < 0 || git_index_write(idx) < 0)
+		bail("git");
+	cf_diags_clear(&d);
+	if (cf_source_open_index(&src, root, &d) < 0)
+		bail("open the index");
+	r = NULL;
+	ok(cf_repo_open_source(&r, root, src, schema_dirs, 1, &d) == -1 && r == NULL &&
+	       only(&d, CF_SEV_ERROR, CF_CONFIG_PATH, 0, 0, "config/invalid",
+		    "not in the files checked"),
+	   "open_source, an index without config.yaml: config/invalid, though the working tree "
+	   "has one");
+	cf_source_free(src);
+	cf_diags_free(&d);
+	git_index_free(idx);
+	git_repository_free(g);
+}
+
 int main(void)
 {
 	if (cf_init() < 0)
 		bail("cf_init");
-	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", tap_srcdir());
 	if (make_temp_dir_resolved(tmp, "repo") < 0)
 		bail("mkdtemp");
+	/* no system or user git configuration */
+	if (git_libgit2_init() < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, tmp) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, tmp) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, tmp) < 0)
+		bail("git_libgit2_init");
+	unsetenv("GIT_INDEX_FILE"); /* a hook's, when the suite runs from one */
+	snprintf(schema_dir, sizeof(schema_dir), "%s/schemas", tap_srcdir());
 	snprintf(root, sizeof(root), "%s/repo", tmp);
 	mkdir(root, 0700);
 	test_discover();
 	test_open();
 	test_schemas();
+	test_index();
 	remove_tree(tmp);
+	git_libgit2_shutdown();
 	return tap_done();
 }
