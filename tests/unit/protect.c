@@ -265,6 +265,51 @@ static int no_key_error(const cf_diags *d, const char *path, const cf_mlog_key *
 	return good;
 }
 
+/* How many references to libgit2 others hold (this test's own among them). */
+static int libgit2_refs(void)
+{
+	int n = git_libgit2_init();
+	git_libgit2_shutdown();
+	return n - 1;
+}
+
+/* libgit2 is started at clean's first need of the policy, once, and never for smudge or
+ * textconv (it costs their start-up some milliseconds). */
+static void test_lazy_libgit2(const clone *c)
+{
+	cf_diags d = CF_DIAGS_INIT;
+	const char *out;
+	size_t out_len;
+	const char *path = "cases/2026-001/lazy.md";
+	cf_protect *p = reopen(NULL, c);
+	cf_buf blob = CF_BUF_INIT;
+	if (cf_protect_clean(&out, &out_len, p, path, plain, PLAIN_LEN, &d) != 0)
+		bail("clean for the lazy test");
+	cf_buf_put(&blob, out, out_len);
+	cf_protect_free(p);
+	int base = libgit2_refs();
+	p = reopen(NULL, c);
+	ok(libgit2_refs() == base, "lazy libgit2: cf_protect_open does not start it");
+	ok(cf_protect_smudge(&out, &out_len, p, path, blob.ptr, blob.len, &d) == 0 &&
+	       out_len == PLAIN_LEN && memcmp(out, plain, PLAIN_LEN) == 0 &&
+	       cf_protect_textconv(&out, &out_len, p, path, blob.ptr, blob.len, &d) == 0 &&
+	       out_len == PLAIN_LEN && libgit2_refs() == base,
+	   "lazy libgit2: smudge and textconv decrypt without it");
+	ok(cf_protect_clean(&out, &out_len, p, path, plain, PLAIN_LEN, &d) == 0 &&
+	       libgit2_refs() == base + 1,
+	   "lazy libgit2: the first clean under cases/ starts it");
+	ok(cf_protect_clean(&out, &out_len, p, path, plain, PLAIN_LEN, &d) == 0 &&
+	       cf_protect_clean(&out, &out_len, p, "cases/2026-002/case.yaml", plain, PLAIN_LEN,
+				&d) == 0 &&
+	       libgit2_refs() == base + 1,
+	   "lazy libgit2: ... once, however many files follow");
+	cf_protect_free(p);
+	ok(libgit2_refs() == base, "lazy libgit2: cf_protect_free gives it back");
+	ok(d.len == 0, "lazy libgit2: no diagnostics");
+	cf_diags_free(&d);
+	cf_buf_free(&blob);
+}
+
 int main(void)
 {
 	if (cf_init() < 0 || git_libgit2_init() < 0)
@@ -701,6 +746,7 @@ int main(void)
 	   "no log, no keys: smudge checks out ciphertext");
 	cf_protect_free(p);
 	clone_free(&empty);
+	test_lazy_libgit2(&c);
 
 	ok(cf_protect_is_encrypted_path("cases/2026-001/case.yaml") &&
 	       cf_protect_is_encrypted_path("cases/x") && cf_protect_is_encrypted_path("CASES/x") &&
