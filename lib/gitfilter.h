@@ -23,7 +23,11 @@
  * engine knows nothing of keys: a callback turns content into content.  It reads and writes
  * file descriptors (stdin/stdout for git; a socketpair in the tests), retries EINTR and short
  * reads and writes, and holds the content it receives -- case plaintext when cleaning -- in
- * sodium_malloc memory (call cf_init first), wiped after each file. */
+ * sodium_malloc memory (call cf_init first), wiped after each file.  Its I/O is buffered:
+ * input is read in blocks of 64 KiB, and what it sends is held (in sodium_malloc memory, wiped
+ * once sent) until the protocol waits for git -- the end of a handshake list or of a reply --
+ * so a small file costs one read and one write; the bytes on the wire are those of one write
+ * per packet. */
 #ifndef CF_GITFILTER_H
 #define CF_GITFILTER_H
 
