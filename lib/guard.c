@@ -951,6 +951,12 @@ out:
  * would come first).  tests/unit/guard.c holds libgit2 to it. */
 #define ATTR_CHECK_NO_TREE_NO_INDEX 3
 
+/* libgit2's object cache size limit for trees (src/libgit2/cache.c: 4096 bytes), and one
+ * no tree reaches (git_tree_entry lengths are size_t; the whole cache stays bounded by
+ * GIT_OPT_SET_CACHE_MAX_SIZE, 256 MiB by default). */
+#define TREE_CACHE_DEFAULT ((size_t)4096)
+#define TREE_CACHE_ANY ((size_t)CF_CRYPT_MAX_BLOB)
+
 /* "filter is not set" and the like: what git sees for attr. */
 static void describe(cf_buf *b, const char *attr, const char *value)
 {
@@ -1019,16 +1025,30 @@ int cf_guard_attributes(git_repository *repo, const char *commit, const cf_strli
 	} else {
 		opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM;
 	}
-	for (size_t i = 0; paths && i < paths->n; i++) {
+	/* In commit mode libgit2 looks up each directory's .gitattributes in the commit's trees
+	 * for every path, and its object cache keeps no tree over 4 KiB: the cases/ tree was
+	 * read and parsed again for each file, the square of the cases in all (issue 12).  With
+	 * trees cached, whatever their size, each tree is read once and each lookup is a binary
+	 * search per level.  The limit is process-wide; libgit2's default is put back after. */
+	if (commit && git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_TREE,
+				       TREE_CACHE_ANY) < 0)
+		return git_failed(diags, commit, "cannot set libgit2's tree cache");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && paths && i < paths->n; i++) {
 		const char *values[3] = {NULL, NULL, NULL};
-		if (git_attr_get_many_ext(values, repo, &opts, paths->items[i], 3, names) < 0)
-			return git_failed(diags, paths->items[i], "cannot read git's attributes");
-		for (int k = 0; k < 3; k++)
+		if (git_attr_get_many_ext(values, repo, &opts, paths->items[i], 3, names) < 0) {
+			rc = git_failed(diags, paths->items[i], "cannot read git's attributes");
+			break;
+		}
+		for (int k = 0; rc == 0 && k < 3; k++)
 			if (git_attr_value(values[k]) != GIT_ATTR_VALUE_STRING ||
 			    strcmp(values[k], "casefile") != 0)
-				return wrong_attribute(diags, paths->items[i], k, values[k]);
+				rc = wrong_attribute(diags, paths->items[i], k, values[k]);
 	}
-	return 0;
+	if (commit)
+		(void)git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_TREE,
+				       TREE_CACHE_DEFAULT);
+	return rc;
 }
 
 /* ---- rules ---- */

@@ -151,7 +151,11 @@ const char *cf_guard_printable(cf_buf *out, const char *path);
  * git, $GIT_DIR/info/attributes and core.attributesFile apply too; the system-wide file does
  * not.  Otherwise one error crypt/attributes at .gitattributes (line 0) naming the first such
  * path and the attribute's value there, with a hint giving the line `casefile init` writes.
- * 0, 1 (reported), -1 when the attributes cannot be read (source/read), -2 out of memory. */
+ * 0, 1 (reported), -1 when the attributes cannot be read (source/read), -2 out of memory.
+ * Time linear in paths: commit mode lifts libgit2's process-wide size limit of cached trees
+ * (GIT_OPT_SET_CACHE_OBJECT_LIMIT) for the call, so that a cases/ tree is parsed once and not
+ * once per path (issue 12), and puts libgit2's default (4 KiB) back before it returns; call
+ * it while no other thread sets that limit. */
 int cf_guard_attributes(git_repository *repo, const char *commit, const cf_strlist *paths,
 			cf_diags *diags);
 
