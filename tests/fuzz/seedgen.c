@@ -59,6 +59,24 @@ static void keys(const char *tmp, const cf_identity *alice, const cf_mlog *log)
 	cf_buf_clear(&b);
 	cf_pubkeys_format(&b, cf_identity_public(alice));
 	seed_buf("identity", "alice.pub", &b);
+	/* a version 1 identity (no signing key: its X25519 pair alone), and its public line */
+	const char *sec = strstr(FUZZ_IDENTITY, "\nsecret ") + 8;
+	unsigned char both[64], pub[32];
+	size_t got = 0;
+	FUZZ_ASSERT(sodium_base642bin(both, sizeof(both), sec, strcspn(sec, "\n"), NULL, &got, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    got == 64);
+	FUZZ_ASSERT(crypto_scalarmult_base(pub, both) == 0);
+	char pub64[64], sec64[64];
+	sodium_bin2base64(pub64, sizeof(pub64), pub, 32, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(sec64, sizeof(sec64), both, 32, sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(both, sizeof(both));
+	cf_buf_clear(&b);
+	cf_buf_printf(&b, "casefile-identity 1\npublic %s\nsecret %s\n", pub64, sec64);
+	seed_buf("identity", "alice-v1", &b);
+	cf_buf_clear(&b);
+	cf_buf_printf(&b, "casefile-pub-1 %s\n", pub64);
+	seed_buf("identity", "alice-v1.pub", &b);
 
 	cf_buf_clear(&b);
 	FUZZ_ASSERT(cf_key_seal(&b, k, cf_identity_public(alice)->box) == 0);
