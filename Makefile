@@ -80,6 +80,7 @@ bench: $(BUILD)/casefile
 	@sh bench/crypt.sh $(CURDIR)/$(BUILD)/casefile
 	@sh bench/hook.sh $(CURDIR)/$(BUILD)/casefile
 	@sh bench/filter.sh $(CURDIR)/$(BUILD)/casefile
+	@sh bench/rev.sh $(CURDIR)/$(BUILD)/casefile
 
 install: $(BUILD)/casefile
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/casefile/schemas/calendar \

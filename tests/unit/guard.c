@@ -1607,14 +1607,11 @@ static void big_both(git_repository *r, cf_strlist *paths, const char *parent, i
 	if (d.len)
 		snprintf(msg[0], sizeof(msg[0]), "%s", d.items[0].message);
 	cf_diags_clear(&d);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	git_index *idx = NULL;
 	if (git_repository_index(&idx, r) == 0 && commit(hex, r, idx, parent, NULL) == 0)
 		rc[1] = cf_guard_attributes(r, hex, paths, &d);
 	else
 		rc[1] = -9;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	git_index_free(idx);
 	if (d.len)
 		snprintf(msg[1], sizeof(msg[1]), "%s", d.items[0].message);
@@ -1632,12 +1629,8 @@ static void big_both(git_repository *r, cf_strlist *paths, const char *parent, i
 		ok(0, "git check-attr");
 	}
 	ok(!has || strstr(msg[1], has), "... naming the path and value");
-	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* Linear: some tens of ms for 9,000 paths; the square took seconds.  Generous, for
-	 * slow machines and sanitizers. */
-	char took[64];
-	snprintf(took, sizeof(took), "... commit mode in %.3f s", s);
-	ok(s < 5.0, took);
+	/* Its cost (linear now; it grew with the square of the cases) is bench/rev.sh's to
+	 * measure, not a test's: timings vary too much to assert. */
 	cf_diags_free(&d);
 }
 
