@@ -1173,6 +1173,8 @@ static __attribute__((noinline)) int match_at(scan *S, size_t pos, unsigned line
 	/* the longest first; at one node, the first added that fits */
 	size_t budget = LOOKALIKE_BUDGET;
 	for (size_t t = n_term; t-- > 0 && !best.len;) {
+		/* term[0..n_term) were set above */
+		// cppcheck-suppress uninitvar
 		for (uint32_t i = s->head[term[t]]; i; i = s->pats[i - 1].next_alike) {
 			const pattern *pt = &s->pats[i - 1];
 			S->work++;
