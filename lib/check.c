@@ -16,7 +16,8 @@ const cf_rule_info cf_check_rules[] = {
      "The id is how the business office, the National Panel's notification and every "
      "e-mail name the case. A case copied from another and not renamed would otherwise be "
      "reported and chased under the wrong id.",
-     "Rename the directory or correct `id:` so that they agree.", "CASE-FORMAT.md, case.yaml"},
+     "Rename the directory or correct `id:` so that they agree.",
+     "schemas/cspr.yaml, case.yaml's `id` (the schema format: schemas/README.md)"},
     {"schema/missing-file", "a file the case must hold at its stage",
      "Each file of the case format is required from a stage on: case.yaml always, "
      "family.yaml and agencies.yaml from the rapid review, report.md from the report stage, "
@@ -25,7 +26,7 @@ const cf_rule_info cf_check_rules[] = {
      "the review that nobody has recorded.",
      "Create the file (`casefile new` writes templates of every file), or correct the "
      "case's `stage:` if it has not reached that stage yet.",
-     "CASE-FORMAT.md"},
+     "schemas/cspr.yaml, `documents:` (each file's stage and source)"},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

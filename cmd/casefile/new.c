@@ -52,7 +52,7 @@ static const char usage_text[] =
     "Exit codes: 0 created, 2 usage error (a value missing or wrong: nothing is created).\n";
 
 /* The field that --date fills, and the one that takes the title unless given: the case
- * format's own names (CASE-FORMAT.md: the title is the child's pseudonym). */
+ * format's own names (schemas/cspr.yaml: the title is the child's pseudonym). */
 #define REFERRAL_FIELD "dates.referral_received"
 #define PSEUDONYM_FIELD "child.pseudonym"
 

@@ -1,4 +1,4 @@
-/* casefile ready CASE: the publication readiness list of CASE-FORMAT.md for one case, at any
+/* casefile ready CASE: the publication readiness list (lib/rules/publication) for one case, at any
  * stage: each item with a tick or a cross, and under each cross the diagnostics that say what
  * is missing, so the business office knows before publication what is still to do. */
 #include <stdlib.h>
